@@ -1,0 +1,418 @@
+"""The ``crmlens`` command line: a thin layer over :class:`crmlens.engine.Engine`.
+
+Exit codes: 0 answered, 1 runtime error, 2 usage error or a question not understood. Errors are one
+line on stderr; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import update_wrapper
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import click
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from crmlens.engine import Engine, Result
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("table", "json", "csv")
+_GLOBAL_OPTIONS = (
+    click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False),
+        help="DuckDB database file (default: $CRMLENS_DB, else the demo database).",
+    ),
+    click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (table, json, csv)."),
+    click.option("--as-of", "as_of", metavar="DATE", help="The 'today' for relative dates and recency (YYYY-MM-DD)."),
+    click.option("--debug", is_flag=True, default=None, help="Show tracebacks on errors."),
+)
+
+
+@dataclass
+class Settings:
+    db: str | None = None
+    format: str = "table"
+    as_of: str | None = None
+    debug: bool = False
+
+
+def _merge(ctx: click.Context, **given: Any) -> Settings:
+    """Global options may stand before or after the command name; the later one wins."""
+    settings: Settings = ctx.ensure_object(Settings)
+    for key, value in given.items():
+        if value not in (None, False):
+            setattr(settings, key, value)
+    return settings
+
+
+def global_options(func: F) -> F:
+    """Add --db/--format/--as-of/--debug to a command (they also work before the command name),
+    and turn CrmlensError into one line on stderr with the right exit code."""
+
+    def wrapper(
+        ctx: click.Context, db: str | None, fmt: str | None, as_of: str | None, debug: bool | None, **kwargs: Any
+    ) -> Any:
+        settings = _merge(ctx, db=db, format=fmt, as_of=as_of, debug=debug)
+        with _errors(settings):
+            return ctx.invoke(func, settings, **kwargs)
+
+    update_wrapper(wrapper, func)
+    decorated: Any = click.pass_context(wrapper)
+    for option in reversed(_GLOBAL_OPTIONS):
+        decorated = option(decorated)
+    return cast(F, decorated)
+
+
+@contextmanager
+def _errors(settings: Settings) -> Iterator[None]:
+    from crmlens.engine.errors import CrmlensError
+
+    try:
+        yield
+    except CrmlensError as exc:
+        if settings.debug:
+            traceback.print_exc()
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(1)
+    except (click.ClickException, click.exceptions.Exit, SystemExit):
+        raise
+    except Exception as exc:
+        if settings.debug:
+            traceback.print_exc()
+        click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        sys.exit(1)
+
+
+def _db_path(settings: Settings) -> str | None:
+    return settings.db or os.environ.get("CRMLENS_DB") or None
+
+
+def _open(settings: Settings, *, read_only: bool = False, create: bool = False) -> Engine:
+    from crmlens.engine import Engine
+
+    return Engine.open(_db_path(settings), read_only=read_only, as_of=settings.as_of, create=create)
+
+
+# -- output ------------------------------------------------------------------------------------------
+def emit(result: Result, settings: Settings, **json_extra: Any) -> None:
+    """Print a Result in the chosen format."""
+    if settings.format == "json":
+        click.echo(json.dumps(result.to_json_dict(**json_extra), ensure_ascii=False, indent=2))
+    elif settings.format == "csv":
+        click.echo(_csv(result.table), nl=False)
+    else:
+        from crmlens.engine.formatting import text_table
+
+        click.echo(click.style(result.title, bold=True))
+        click.echo(text_table(result))
+        if result.summary:
+            click.echo("\n" + result.summary)
+        for w in result.warnings:
+            click.echo(click.style(f"Warning: {w}", fg="yellow"), err=True)
+
+
+def _csv(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
+    return buf.getvalue()
+
+
+def _frame_result(title: str, rows: list[dict[str, Any]], columns: list[str], summary: str = "") -> Result:
+    import pandas as pd
+    from crmlens.engine import Result
+
+    return Result(title=title, table=pd.DataFrame(rows, columns=columns), summary=summary)
+
+
+# -- commands ----------------------------------------------------------------------------------------
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@_GLOBAL_OPTIONS[0]
+@_GLOBAL_OPTIONS[1]
+@_GLOBAL_OPTIONS[2]
+@_GLOBAL_OPTIONS[3]
+@click.version_option(package_name="crmlens")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, fmt: str | None, as_of: str | None, debug: bool | None) -> None:
+    """crmlens: answers from your customer data, offline.
+
+    \b
+    Examples:
+      crmlens demo                          # build the demo database
+      crmlens tables                        # what is loaded
+      crmlens run segmentation.rfm          # run an analysis
+      crmlens sql "SELECT count(*) FROM orders"
+      crmlens --db my.duckdb load customers.csv orders.xlsx
+    """
+    _merge(ctx, db=db, format=fmt, as_of=as_of, debug=debug)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@main.command()
+@click.option("--customers", type=int, default=20_000, show_default=True, help="How many customers to generate.")
+@click.option(
+    "--seed", type=int, default=42, show_default=True, help="Random seed; the same seed gives identical data."
+)
+@global_options
+def demo(settings: Settings, customers: int, seed: int) -> None:
+    """Fill a database with realistic synthetic CRM data (every canonical table).
+
+    \b
+    Examples:
+      crmlens demo                                  # the embedded demo database
+      crmlens demo --db big.duckdb --customers 1000000
+    """
+    from crmlens.engine import Engine
+    from crmlens.engine.paths import demo_database_path
+
+    target = _db_path(settings) or str(demo_database_path())
+    started = time.perf_counter()
+    with Engine.open(target, as_of=settings.as_of) as engine:
+        report = engine.generate_demo(customers=customers, seed=seed)
+    rows = [{"table": t, "rows": n} for t, n in report.rows.items()]
+    emit(
+        _frame_result(
+            f"Demo data in {target}",
+            rows,
+            ["table", "rows"],
+            f"{customers:,} customers, seed {seed}, generated in {time.perf_counter() - started:.1f} s.",
+        ),
+        settings,
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--table", "-t", help="Target canonical table (inferred from the columns when omitted).")
+@click.option(
+    "--mapping", "-m", type=click.Path(exists=True, dir_okay=False), help="Column mapping file (TOML or JSON)."
+)
+@click.option("--dry-run", is_flag=True, help="Show the mapping and what would be loaded, load nothing.")
+@global_options
+def load(settings: Settings, paths: tuple[str, ...], table: str | None, mapping: str | None, dry_run: bool) -> None:
+    """Load files or another database's tables into the canonical schema, in one transaction.
+
+    PATHS are CSV/TSV (UTF-8 or GBK), Parquet, JSON/NDJSON, Excel .xlsx files, directories of
+    them, SQLite files, or postgresql:// URLs.
+
+    \b
+    Examples:
+      crmlens --db my.duckdb load customers.csv orders.csv
+      crmlens --db my.duckdb load 订单.xlsx --table orders --dry-run
+      crmlens --db my.duckdb load export/ --mapping mapping.toml
+    """
+    from crmlens.engine.errors import UsageError
+
+    if not _db_path(settings):
+        raise UsageError("Loading needs a database of your own.", hint="Add --db my.duckdb (or set CRMLENS_DB).")
+    with _open(settings, create=True) as engine:
+        report = engine.load(list(paths), table=table, mapping=mapping, dry_run=dry_run)
+    if settings.format == "json":
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.to_text())
+
+
+@main.command()
+@global_options
+def tables(settings: Settings) -> None:
+    """List the tables of the database with their row counts."""
+    with _open(settings, read_only=True) as engine:
+        infos = engine.tables()
+        where = engine.path
+    rows = [{"table": t.name, "rows": t.rows, "kind": t.kind, "description": t.description} for t in infos]
+    emit(_frame_result(f"Tables in {where}", rows, ["table", "rows", "kind", "description"]), settings)
+
+
+@main.command()
+@click.argument("table", required=False)
+@click.option(
+    "--canonical", is_flag=True, help="Show the canonical schema (every table crmlens knows), not the database's."
+)
+@global_options
+def schema(settings: Settings, table: str | None, canonical: bool) -> None:
+    """Show the columns and types of the loaded tables (or of one TABLE)."""
+    from crmlens.engine.errors import UsageError
+    from crmlens.engine.schema import TABLES, table_spec
+
+    rows: list[dict[str, Any]] = []
+    if canonical:
+        specs = [table_spec(table)] if table else list(TABLES)
+        for spec in specs:
+            rows += [
+                {
+                    "table": spec.name,
+                    "column": c.name,
+                    "type": c.type,
+                    "required": c.required,
+                    "description": c.description,
+                }
+                for c in spec.columns
+            ]
+        emit(_frame_result("Canonical schema", rows, ["table", "column", "type", "required", "description"]), settings)
+        return
+    with _open(settings, read_only=True) as engine:
+        found = engine.schema()
+    if table and table not in found:
+        raise UsageError(f"No table {table!r} in this database.", hint=f"Loaded tables: {', '.join(found) or 'none'}.")
+    for name, columns in found.items():
+        if table is None or name == table:
+            rows += [{"table": name, "column": c.name, "type": c.type} for c in columns]
+    emit(_frame_result("Schema", rows, ["table", "column", "type"]), settings)
+
+
+@main.command()
+@click.argument("query", required=False)
+@global_options
+def sql(settings: Settings, query: str | None) -> None:
+    """Run one read-only SQL query (SELECT or WITH ... SELECT); '-' or nothing reads it from stdin.
+
+    \b
+    Example:
+      crmlens sql "SELECT channel, sum(amount) FROM orders GROUP BY channel"
+    """
+    from crmlens.engine.errors import UsageError
+
+    text = query if query not in (None, "-") else sys.stdin.read()
+    if not text or not text.strip():
+        raise UsageError("No SQL given.", hint='Example: crmlens sql "SELECT count(*) FROM orders"')
+    with _open(settings, read_only=True) as engine:
+        result = engine.sql(text)
+    emit(result, settings)
+
+
+def _parse_params(items: tuple[str, ...]) -> dict[str, Any]:
+    from crmlens.engine.errors import UsageError
+
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(
+                f"Parameter {item!r} is not key=value.", hint="Example: crmlens run core.overview grain=quarter"
+            )
+        v: Any = value
+        if "," in value:
+            v = [p.strip() for p in value.split(",") if p.strip()]
+        params[key.strip().replace("-", "_")] = v
+    return params
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.argument("params", nargs=-1)
+@click.option("--list", "list_", is_flag=True, help="List the analyses and whether the loaded data can feed them.")
+@global_options
+def run(settings: Settings, name: str | None, params: tuple[str, ...], list_: bool) -> None:
+    """Run analysis NAME with key=value parameters.
+
+    \b
+    Examples:
+      crmlens run --list
+      crmlens run core.overview grain=quarter periods=8
+      crmlens run core.data_quality --format json
+    """
+    with _open(settings) as engine:
+        if list_ or not name:
+            caps = {c.analysis: c for c in engine.capabilities()}
+            rows = []
+            for a in engine.analyses():
+                cap = caps[a.name]
+                rows.append(
+                    {
+                        "analysis": a.name,
+                        "title": a.title,
+                        "plugin": a.plugin,
+                        "ready": "yes" if cap.available else "no",
+                        "needs": "" if cap.available else cap.explain(),
+                        "parameters": ", ".join(p["name"] for p in a.param_help()),
+                    }
+                )
+            emit(
+                _frame_result("Analyses", rows, ["analysis", "title", "plugin", "ready", "needs", "parameters"]),
+                settings,
+            )
+            return
+        result = engine.run(name, **_parse_params(params))
+    emit(result, settings)
+
+
+@main.command()
+@global_options
+def plugins(settings: Settings) -> None:
+    """List the installed plugins, their versions, what each contributes, and any that failed."""
+    from crmlens.engine import Engine
+
+    with Engine.memory() as engine:
+        contributions: dict[str, dict[str, int]] = {}
+        for kind, items in (
+            ("analyses", engine.analyses()),
+            ("metrics", engine.metrics),
+            ("dimensions", engine.dimensions),
+            ("phrases", engine.vocabulary),
+        ):
+            for item in items:
+                contributions.setdefault(str(item.plugin), {}).setdefault(kind, 0)
+                contributions[str(item.plugin)][kind] += 1
+        analyses_by_plugin: dict[str, list[str]] = {}
+        for a in engine.analyses():
+            analyses_by_plugin.setdefault(str(a.plugin), []).append(a.name)
+        rows: list[dict[str, Any]] = []
+        for info in engine.plugins.info():
+            c = contributions.get(info.name, {})
+            rows.append(
+                {
+                    "plugin": info.name,
+                    "version": info.version,
+                    "source": info.source,
+                    "status": "ok",
+                    "analyses": ", ".join(analyses_by_plugin.get(info.name, [])),
+                    "contributes": ", ".join(f"{n} {k}" for k, n in c.items()) or "-",
+                    "hooks": ", ".join(info.hooks),
+                }
+            )
+        failed = {f.plugin for f in engine.plugins.failures}
+        for row in rows:
+            if row["plugin"] in failed:
+                row["status"] = "failed"
+        for f in engine.plugins.failures:
+            if f.plugin not in {r["plugin"] for r in rows}:
+                rows.append(
+                    {
+                        "plugin": f.plugin,
+                        "version": "",
+                        "source": "",
+                        "status": "failed",
+                        "analyses": "",
+                        "contributes": "-",
+                        "hooks": "",
+                    }
+                )
+        errors = [f.message() for f in engine.plugins.failures]
+    result = _frame_result(
+        "Plugins",
+        rows,
+        ["plugin", "version", "source", "status", "analyses", "contributes", "hooks"],
+        f"{len(rows)} plugin(s)" + (f", {len(errors)} failure(s)." if errors else "."),
+    )
+    result.warnings.extend(errors)
+    emit(result, settings)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
