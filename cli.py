@@ -23,6 +23,7 @@ import click
 
 if TYPE_CHECKING:
     import pandas as pd
+
     from crmlens.engine import Engine, Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -134,6 +135,7 @@ def _csv(df: pd.DataFrame) -> str:
 
 def _frame_result(title: str, rows: list[dict[str, Any]], columns: list[str], summary: str = "") -> Result:
     import pandas as pd
+
     from crmlens.engine import Result
 
     return Result(title=title, table=pd.DataFrame(rows, columns=columns), summary=summary)
@@ -350,6 +352,39 @@ def run(settings: Settings, name: str | None, params: tuple[str, ...], list_: bo
             return
         result = engine.run(name, **_parse_params(params))
     emit(result, settings)
+
+
+@main.command()
+@click.argument("question", nargs=-1, required=True)
+@global_options
+def ask(settings: Settings, question: tuple[str, ...]) -> None:
+    """Ask a question in English or Chinese (or give read-only SQL starting with SELECT/WITH).
+
+    \b
+    Examples:
+      crmlens ask "revenue by region last quarter"
+      crmlens ask "按渠道统计平均客单价"
+      crmlens ask "top 10 customers by revenue in 2025" --format json
+      crmlens ask "list customers in Beijing who have not ordered for 90 days" --format csv
+    """
+    from crmlens.engine.errors import NotUnderstoodError
+
+    text = " ".join(question)
+    with _open(settings, read_only=True) as engine:
+        try:
+            answer = engine.ask(text)
+        except NotUnderstoodError as exc:
+            if settings.format == "json":
+                from crmlens.query.answer import not_understood_answer
+
+                click.echo(json.dumps(not_understood_answer(text, exc), ensure_ascii=False, indent=2))
+            else:
+                hint = f" Did you mean: {' | '.join(exc.suggestions)}?" if exc.suggestions else ""
+                click.echo(f"Error: {exc.message}{hint}", err=True)
+            sys.exit(exc.exit_code)
+    if settings.format == "table":
+        click.echo(click.style(answer.explanation, fg="cyan"))
+    emit(answer, settings)
 
 
 @main.command()

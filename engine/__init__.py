@@ -26,7 +26,7 @@ from crmlens.engine.errors import (
 )
 from crmlens.engine.hookspecs import hookimpl
 from crmlens.engine.result import ChartSpec, Column, Result
-from crmlens.engine.semantic import Dimension, Metric, Phrase
+from crmlens.engine.semantic import Dimension, Metric, Phrase, Relation
 
 __all__ = [
     "Analysis",
@@ -47,6 +47,7 @@ __all__ = [
     "Phrase",
     "PluginError",
     "ReadOnlyError",
+    "Relation",
     "Result",
     "TableInfo",
     "UsageError",

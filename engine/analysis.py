@@ -16,9 +16,10 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from crmlens.engine.errors import CrmlensError, DatabaseError
 from crmlens.engine.result import Result
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 

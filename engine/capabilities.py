@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import duckdb
-from crmlens.engine.database import existing_tables, quote_ident, table_columns
 from pydantic import BaseModel, Field
+
+from crmlens.engine.database import existing_tables, quote_ident, table_columns
 
 
 class Capability(BaseModel):

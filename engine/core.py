@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+from pydantic import BaseModel, ValidationError
+
 from crmlens.engine import database as db
 from crmlens.engine.analysis import Analysis, AnalysisContext, Cancelled
 from crmlens.engine.capabilities import Capability, DataInventory
@@ -36,13 +38,13 @@ from crmlens.engine.paths import demo_database_path
 from crmlens.engine.plugins import Plugins, get_plugins
 from crmlens.engine.readonly_sql import check_read_only
 from crmlens.engine.result import Column, Result
-from crmlens.engine.schema import SYSTEM_TABLES, TABLES_BY_NAME
-from crmlens.engine.semantic import Dimension, Metric, Phrase
-from pydantic import BaseModel, ValidationError
+from crmlens.engine.schema import TABLES_BY_NAME
+from crmlens.engine.semantic import Dimension, Metric, Phrase, Relation
 
 if TYPE_CHECKING:
     from crmlens.engine.demo import DemoReport
     from crmlens.engine.ingest import LoadReport
+    from crmlens.query.answer import Answer
 
 
 class TableInfo(BaseModel):
@@ -163,7 +165,7 @@ class Engine:
         """Every table of the database with its row count; canonical tables first."""
         out = []
         for name in db.existing_tables(self.con):
-            kind = "canonical" if name in TABLES_BY_NAME else "system" if name in SYSTEM_TABLES else "other"
+            kind = "canonical" if name in TABLES_BY_NAME else "system" if name.startswith("_") else "other"
             spec = TABLES_BY_NAME.get(name)
             out.append(
                 TableInfo(
@@ -234,6 +236,11 @@ class Engine:
     def dimensions(self) -> list[Dimension]:
         """Dimensions contributed by the plugins (for the query layer)."""
         return self._collect_typed("register_dimensions", Dimension)
+
+    @cached_property
+    def relations(self) -> list[Relation]:
+        """Derived tables contributed by the plugins (for the query layer)."""
+        return self._collect_typed("register_relations", Relation)
 
     @cached_property
     def vocabulary(self) -> list[Phrase]:
@@ -362,6 +369,13 @@ class Engine:
             }
         )
 
+    def ask(self, question: str) -> Answer:
+        """Answer a question in English or Chinese (or read-only SQL): table, SQL, chart, summary, and
+        how it was understood. Raises NotUnderstoodError with suggestions when it cannot."""
+        from crmlens.query.answer import ask
+
+        return ask(self, question)
+
     def cancel(self) -> None:
         """Ask a running analysis to stop (it stops at its next statement or progress report)."""
         self._cancel.set()
@@ -384,14 +398,28 @@ class Engine:
 
         self._writable("load data")
         items = [paths] if isinstance(paths, str | Path) else list(paths)
-        return ingest.load(self.con, items, table=table, mapping=mapping, dry_run=dry_run)
+        report = ingest.load(self.con, items, table=table, mapping=mapping, dry_run=dry_run)
+        if not dry_run:
+            self._data_changed()
+        return report
 
     def generate_demo(self, *, customers: int = 20_000, seed: int = 42) -> DemoReport:
         """Replace the canonical tables with synthetic demo data (see ``crmlens demo``)."""
         from crmlens.engine.demo import generate_demo
 
         self._writable("generate demo data")
-        return generate_demo(self.con, customers=customers, seed=seed)
+        report = generate_demo(self.con, customers=customers, seed=seed)
+        self._data_changed()
+        return report
+
+    def _data_changed(self) -> None:
+        """Record that the data changed, so cached catalogs (values learnt from the data) are rebuilt."""
+        import uuid
+
+        from crmlens.query.catalog import store_values
+
+        db.set_meta(self.con, "data_version", uuid.uuid4().hex)
+        store_values(self)
 
     def _writable(self, what: str) -> None:
         if self.read_only:
@@ -409,18 +437,13 @@ class Engine:
 
 def ensure_demo_database(target: Path, *, customers: int = 20_000, seed: int = 42) -> None:
     """Generate the demo database at ``target`` atomically (a temp file renamed into place)."""
-    from crmlens.engine.demo import generate_demo
-
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
-        try:
-            generate_demo(con, customers=customers, seed=seed)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
+        with Engine.open(tmp) as engine:
+            engine.generate_demo(customers=customers, seed=seed)
+            engine.con.execute("CHECKPOINT")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

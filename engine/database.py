@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+
 from crmlens.engine.errors import DatabaseError
 from crmlens.engine.schema import SYSTEM_TABLES, TABLES_BY_NAME, TableSpec
 
@@ -42,6 +43,15 @@ def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, 
         [name],
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
+
+
+def table_sizes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Approximate row count of every base table, from DuckDB's catalog in one query (no scans)."""
+    rows = con.execute(
+        "SELECT table_name, estimated_size FROM duckdb_tables() "
+        "WHERE schema_name = 'main' AND database_name = current_database()"
+    ).fetchall()
+    return {str(name): int(size or 0) for name, size in rows}
 
 
 def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 import pandas as pd
+
 from crmlens.engine.result import Result
 
 

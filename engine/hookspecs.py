@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from crmlens.engine.analysis import Analysis
     from crmlens.engine.core import Engine
     from crmlens.engine.schema import TableSpec
-    from crmlens.engine.semantic import Dimension, Metric, Phrase
+    from crmlens.engine.semantic import Dimension, Metric, Phrase, Relation
 
 hookspec = pluggy.HookspecMarker("crmlens")
 hookimpl = pluggy.HookimplMarker("crmlens")
@@ -59,6 +59,17 @@ def register_dimensions() -> list[Dimension]:
 
     Example: ``Dimension(name="city", title="City", description="...", table="customers",
     expression="customers.city", synonyms=["城市"])``.
+    """
+
+
+@hookspec
+def register_relations() -> list[Relation]:
+    """Return derived tables the query layer may join, e.g. one row per customer with their first and
+    last order dates; metrics and dimensions can then be defined over them.
+
+    Example: ``Relation(name="customer_activity", description="...", key=["customer_id"],
+    sql="SELECT customer_id, max(order_date) AS last_order_date FROM orders GROUP BY customer_id",
+    references={"customer_id": "customers.customer_id"})``.
     """
 
 

@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import pluggy
+
 from crmlens.engine import hookspecs
 
 ENTRY_POINT_GROUP = "crmlens"

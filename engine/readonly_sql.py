@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlglot
-from crmlens.engine.errors import ReadOnlyError, UsageError
 from sqlglot import exp
 from sqlglot.errors import ParseError
+
+from crmlens.engine.errors import ReadOnlyError, UsageError
 
 _READING = (exp.Query, exp.Describe, exp.Summarize, exp.Show, exp.Pivot)
 _WRITING = (

@@ -147,7 +147,7 @@ TABLES: tuple[TableSpec, ...] = (
                 "VARCHAR",
                 "Kind of customer.",
                 allowed=("individual", "business"),
-                synonyms=("type", "segment", "客户类型", "类型"),
+                synonyms=("type", "segment", "kind", "customer kind", "客户类型", "类型"),
             ),
         ),
         key=("customer_id",),
@@ -240,6 +240,9 @@ TABLES: tuple[TableSpec, ...] = (
                     "实付金额",
                     "销售额",
                     "总价",
+                    "支付金额",
+                    "付款金额",
+                    "成交金额",
                 ),
             ),
             _c(
@@ -732,6 +735,8 @@ def schema_markdown() -> str:
         "- `_loads(load_id, source, table_name, loaded, rejected, duplicates, started_at, finished_at)`:",
         "  one row per table per load.",
         "- `_crmlens_meta(key, value)`: settings kept with the data (e.g. `as_of` of the demo database).",
+        "- `_duplicate_customers`: a view of customer pairs sharing a normalised e-mail or phone (after a load).",
+        "- `_crmlens_values(dimension, value)`: values learnt from the data for understanding questions.",
         "",
     ]
     return "\n".join(lines)

@@ -13,9 +13,10 @@ import re
 from typing import Any, Literal
 
 import sqlglot
-from crmlens.engine.result import ValueFormat
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlglot import exp
+
+from crmlens.engine.result import ValueFormat
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -41,6 +42,7 @@ class _SemanticItem(BaseModel):
     title: str
     title_zh: str | None = None
     description: str
+    description_zh: str | None = None
     synonyms: list[str] = Field(default_factory=list, description="Other names, English and Chinese.")
     plugin: str | None = None
 
@@ -61,17 +63,72 @@ class _SemanticItem(BaseModel):
 
 
 class Metric(_SemanticItem):
-    """An aggregate measure over one base table, e.g. revenue = sum(amount) of completed orders."""
+    """A measure the query layer can compute and break down.
 
-    table: str
-    expression: exp.Expr
+    Either an aggregate ``expression`` over one base ``table`` (revenue = ``sum(orders.amount)`` with
+    the default filter ``orders.status = 'completed'``), or a ``formula`` over other metrics by name
+    (CAC = ``campaign_spend / nullif(new_customers, 0)``), which the compiler computes from the
+    component metrics grouped the same way. A default filter on a column is lifted when the question
+    groups or filters by that column itself ("revenue by order status" shows every status).
+    ``$as_of`` in an expression stands for the as-of date.
+    """
+
+    table: str | None = None
+    expression: exp.Expr | None = None
+    formula: exp.Expr | None = None
     filters: list[exp.Expr] = Field(default_factory=list)
-    time_column: str | None = None
+    time_column: str | None = Field(
+        default=None, description="Column dating each row; 'table.column' or a column of table."
+    )
     format: ValueFormat = "number"
-    additive: bool = Field(default=True, description="Sums over time and groups (revenue) vs. a ratio (AOV).")
     numerator: str | None = Field(default=None, description="For ratio metrics: the metric above the line.")
     denominator: str | None = Field(default=None, description="For ratio metrics: the metric below the line.")
     higher_is_better: bool = True
+    requires: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("expression", "formula", mode="before")
+    @classmethod
+    def _parse_expression(cls, value: Any) -> exp.Expr | None:
+        return None if value is None else parse_expression(value)
+
+    @field_validator("filters", mode="before")
+    @classmethod
+    def _parse_filters(cls, value: Any) -> list[exp.Expr]:
+        return [parse_expression(v) for v in (value or [])]
+
+    @model_validator(mode="after")
+    def _one_definition(self) -> Metric:
+        if (self.expression is None) == (self.formula is None):
+            raise ValueError(f"metric {self.name!r} needs exactly one of expression (with table) or formula")
+        if self.expression is not None and not self.table:
+            raise ValueError(f"metric {self.name!r} has an expression but no table")
+        return self
+
+    @property
+    def additive(self) -> bool:
+        """True when values add up across groups and periods (sums and counts, not ratios or distincts)."""
+        if self.formula is not None or self.expression is None:
+            return False
+        return isinstance(self.expression, exp.Sum | exp.Count) and not (
+            isinstance(self.expression, exp.Count) and self.expression.find(exp.Distinct) is not None
+        )
+
+
+class Dimension(_SemanticItem):
+    """Something to group or filter by: a column or an expression over one table or relation."""
+
+    table: str
+    expression: exp.Expr
+    kind: Literal["category", "number", "date"] = "category"
+    values_from_data: bool = Field(
+        default=True, description="Recognise this dimension's values (e.g. 'Shanghai') in questions."
+    )
+    value_synonyms: dict[str, list[str]] = Field(
+        default_factory=dict, description="Other names of values found in the data: {'Shanghai': ['上海', '沪']}."
+    )
+    value_groups: dict[str, list[str]] = Field(
+        default_factory=dict, description="Words standing for several values: {'online': ['web', 'app', ...]}."
+    )
     requires: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("expression", mode="before")
@@ -79,26 +136,28 @@ class Metric(_SemanticItem):
     def _parse_expression(cls, value: Any) -> exp.Expr:
         return parse_expression(value)
 
-    @field_validator("filters", mode="before")
-    @classmethod
-    def _parse_filters(cls, value: Any) -> list[exp.Expr]:
-        return [parse_expression(v) for v in (value or [])]
 
+class Relation(BaseModel):
+    """A derived table the query layer can join like a canonical one (e.g. per-customer activity).
 
-class Dimension(_SemanticItem):
-    """Something to group or filter by: a column or an expression over one table."""
+    ``sql`` is a query over the canonical tables (``$as_of`` allowed); ``key`` its unique columns;
+    ``references`` maps a column to the ``table.column`` it joins (many-to-one, or one-to-one when the
+    column is the relation's whole key and the target's whole key).
+    """
 
-    table: str
-    expression: exp.Expr
-    kind: Literal["category", "time", "number"] = "category"
-    values_from_data: bool = Field(
-        default=True, description="Recognise this dimension's values (e.g. 'Shanghai') in questions."
-    )
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    name: str
+    description: str
+    sql: exp.Expr
+    key: list[str]
+    references: dict[str, str] = Field(default_factory=dict)
     requires: dict[str, list[str]] = Field(default_factory=dict)
+    plugin: str | None = None
 
-    @field_validator("expression", mode="before")
+    @field_validator("sql", mode="before")
     @classmethod
-    def _parse_expression(cls, value: Any) -> exp.Expr:
+    def _parse_sql(cls, value: Any) -> exp.Expr:
         return parse_expression(value)
 
 

@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from crmlens.engine import Engine
 from crmlens.engine.database import ensure_canonical_tables
+
+pytest_plugins = ["corpus_plugin"]
 
 
 @pytest.fixture(autouse=True)

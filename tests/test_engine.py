@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from crmlens.engine import Engine, MissingDataError, ReadOnlyError, Result, UsageError
 from crmlens.engine.database import ensure_canonical_tables, set_meta
 

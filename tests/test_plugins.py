@@ -11,6 +11,7 @@ import types
 from pathlib import Path
 
 import pytest
+
 from crmlens.engine import Analysis, Engine, PluginError, Result, hookimpl
 from crmlens.engine.plugins import DEFAULT_PLUGINS, Plugins
 

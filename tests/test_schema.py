@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from crmlens.engine.database import ensure_canonical_tables, ensure_system_tables, existing_tables, table_columns
 from crmlens.engine.errors import UsageError
 from crmlens.engine.schema import TABLES, TABLES_BY_NAME, relationships, schema_markdown, table_spec

@@ -3,9 +3,9 @@ dimensions of the query layer. Registered exactly like a third-party plugin."""
 
 from __future__ import annotations
 
-from crmlens.engine import Analysis, Dimension, Metric, hookimpl
+from crmlens.engine import Analysis, Dimension, Metric, Relation, hookimpl
 from crmlens.plugins.core import overview, quality
-from crmlens.plugins.core.semantics import CORE_DIMENSIONS, CORE_METRICS
+from crmlens.plugins.core.semantics import CORE_DIMENSIONS, CORE_METRICS, CORE_RELATIONS
 
 
 @hookimpl
@@ -21,3 +21,8 @@ def register_metrics() -> list[Metric]:
 @hookimpl
 def register_dimensions() -> list[Dimension]:
     return list(CORE_DIMENSIONS)
+
+
+@hookimpl
+def register_relations() -> list[Relation]:
+    return list(CORE_RELATIONS)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from crmlens.engine import Analysis, AnalysisContext, ChartSpec, Column, Result
 from pydantic import BaseModel, ConfigDict, Field
+
+from crmlens.engine import Analysis, AnalysisContext, ChartSpec, Column, Result
 
 
 class OverviewParams(BaseModel):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
 from crmlens.engine import Analysis, AnalysisContext, ChartSpec, Column, Result
 from crmlens.engine.database import quote_ident
 from crmlens.engine.schema import TABLES
-from pydantic import BaseModel, ConfigDict
 
 
 class QualityParams(BaseModel):
@@ -53,8 +54,8 @@ def run(ctx: AnalysisContext, params: QualityParams) -> Result:
             """
         )
         details["duplicate_customers"] = {
-            str(r.matched_on): {"groups": int(r.groups or 0), "customers": int(r.customers or 0)}
-            for r in dup.itertuples()
+            str(matched_on): {"groups": int(groups or 0), "customers": int(customers or 0)}
+            for matched_on, groups, customers in dup.itertuples(index=False, name=None)
         }
     if ctx.table_exists("_rejects"):
         reasons = ctx.query(
