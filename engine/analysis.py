@@ -90,8 +90,10 @@ class AnalysisContext:
         analysis: str = "",
         progress: Callable[[float, str], None] | None = None,
         cancel_event: threading.Event | None = None,
+        on_data_changed: Callable[[], None] | None = None,
     ) -> None:
         self.con = con
+        self._on_data_changed = on_data_changed
         self.as_of = as_of
         self.analysis = analysis
         self.sql_log: list[str] = []
@@ -136,6 +138,12 @@ class AnalysisContext:
     def execute(self, sql: Any, params: list[Any] | dict[str, Any] | None = None) -> None:
         """Run a statement that writes (e.g. saving segments); recorded like every other statement."""
         self._run(sql, params)
+
+    def data_changed(self) -> None:
+        """Say that this analysis wrote data other questions can use (saved segments, scores), so the
+        engine refreshes what it learnt from the data (e.g. segment names become recognised words)."""
+        if self._on_data_changed is not None:
+            self._on_data_changed()
 
     def table_exists(self, name: str) -> bool:
         from crmlens.engine.database import table_exists

@@ -338,7 +338,14 @@ class Engine:
         self._cancel.clear()
         started = time.perf_counter()
         cursor = self._running = self.con.cursor()
-        ctx = AnalysisContext(cursor, as_of=self.as_of, analysis=name, progress=progress, cancel_event=self._cancel)
+        ctx = AnalysisContext(
+            cursor,
+            as_of=self.as_of,
+            analysis=name,
+            progress=progress,
+            cancel_event=self._cancel,
+            on_data_changed=None if self.read_only else self._data_changed,
+        )
         try:
             result = analysis.run(ctx, validated)
         except (Cancelled, UsageError, MissingDataError):

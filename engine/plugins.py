@@ -25,8 +25,19 @@ from crmlens.engine import hookspecs
 
 ENTRY_POINT_GROUP = "crmlens"
 
-#: Built-in plugins, registered exactly like third-party ones.
-DEFAULT_PLUGINS: tuple[str, ...] = ("crmlens.plugins.core",)
+def _builtin_plugins() -> tuple[str, ...]:
+    """Every package under ``crmlens.plugins`` is a built-in plugin: ``core`` first, then by name."""
+    import pkgutil
+
+    import crmlens.plugins
+
+    names = sorted(m.name for m in pkgutil.iter_modules(crmlens.plugins.__path__) if m.ispkg)
+    ordered = (["core"] if "core" in names else []) + [n for n in names if n != "core"]
+    return tuple(f"crmlens.plugins.{n}" for n in ordered)
+
+
+#: Built-in plugins, registered exactly like third-party ones: every package under plugins/.
+DEFAULT_PLUGINS: tuple[str, ...] = _builtin_plugins()
 
 
 @dataclass

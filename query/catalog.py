@@ -162,12 +162,20 @@ class Catalog:
         """Distinct values of categorical dimensions, one UNION ALL query over the loaded tables."""
         parts = []
         columns = {t: {c.name for c in cols} for t, cols in engine.schema().items()}
+        ctes: dict[str, str] = {}
         for dim in self.dimensions.values():
-            if not dim.values_from_data or dim.kind != "category" or not self.tables.get(dim.table):
+            if not dim.values_from_data or dim.kind != "category" or not self.loaded(dim.table):
                 continue
-            needed = {c.name for c in dim.expression.find_all(exp.Column)}
-            if not needed <= columns.get(dim.table, set()):
-                continue  # a user table without that column: nothing to learn
+            relation = self.relations.get(dim.table)
+            if relation is not None:
+                sql = relation.sql.copy()
+                for ph in list(sql.find_all(exp.Placeholder)):
+                    ph.replace(exp.cast(exp.Literal.string(self.as_of.isoformat()), exp.DataType.build("DATE")))
+                ctes[dim.table] = sql.sql(dialect="duckdb")
+            else:
+                needed = {c.name for c in dim.expression.find_all(exp.Column)}
+                if not needed <= columns.get(dim.table, set()):
+                    continue  # a user table without that column: nothing to learn
             column = dim.expression.sql(dialect="duckdb")
             parts.append(
                 f"(SELECT '{dim.name}' AS dimension, CAST(v AS VARCHAR) AS value FROM "
@@ -176,7 +184,10 @@ class Catalog:
             )
         if not parts:
             return {}
-        rows = engine.con.execute(" UNION ALL ".join(parts)).fetchall()
+        with_clause = (
+            ("WITH " + ", ".join(f"{db.quote_ident(n)} AS ({q})" for n, q in ctes.items()) + " ") if ctes else ""
+        )
+        rows = engine.con.execute(with_clause + " UNION ALL ".join(parts)).fetchall()
         out: dict[str, list[str]] = {}
         for dimension, value in rows:
             out.setdefault(dimension, []).append(value)
