@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from crmlens.engine import Engine, Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,7 +113,7 @@ def emit(result: Result, settings: Settings, **json_extra: Any) -> None:
     if settings.format == "json":
         click.echo(json.dumps(result.to_json_dict(**json_extra), ensure_ascii=False, indent=2))
     elif settings.format == "csv":
-        click.echo(_csv(result.table), nl=False)
+        click.echo(_csv(result), nl=False)
     else:
         from crmlens.engine.formatting import text_table
 
@@ -127,18 +125,32 @@ def emit(result: Result, settings: Settings, **json_extra: Any) -> None:
             click.echo(click.style(f"Warning: {w}", fg="yellow"), err=True)
 
 
-def _csv(df: pd.DataFrame) -> str:
+def _csv(result: Result) -> str:
     buf = io.StringIO()
-    df.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow([c.name for c in result.columns])
+    writer.writerows([["" if v is None else v for v in row] for row in result.rows()])
     return buf.getvalue()
 
 
 def _frame_result(title: str, rows: list[dict[str, Any]], columns: list[str], summary: str = "") -> Result:
-    import pandas as pd
+    """A small listing (tables, plugins, analyses) as a Result, without pandas."""
+    from crmlens.engine import Column, Result
 
-    from crmlens.engine import Result
+    def kind(name: str) -> str:
+        values = [r.get(name) for r in rows if r.get(name) is not None]
+        if values and all(isinstance(v, bool) for v in values):
+            return "BOOLEAN"
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return "BIGINT"
+        return "VARCHAR"
 
-    return Result(title=title, table=pd.DataFrame(rows, columns=columns), summary=summary)
+    return Result(
+        title=title,
+        records=[tuple(r.get(c) for c in columns) for r in rows],
+        columns=[Column(name=c, type=kind(c)) for c in columns],
+        summary=summary,
+    )
 
 
 # -- commands ----------------------------------------------------------------------------------------
@@ -152,17 +164,45 @@ def _frame_result(title: str, rows: list[dict[str, Any]], columns: list[str], su
 def main(ctx: click.Context, db: str | None, fmt: str | None, as_of: str | None, debug: bool | None) -> None:
     """crmlens: answers from your customer data, offline.
 
+    With no command, opens the terminal UI on --db (or $CRMLENS_DB, else the demo database).
+
     \b
     Examples:
+      crmlens                               # the terminal UI on the demo database
+      crmlens --db my.duckdb                # the terminal UI on your database
       crmlens demo                          # build the demo database
       crmlens tables                        # what is loaded
       crmlens run segmentation.rfm          # run an analysis
       crmlens sql "SELECT count(*) FROM orders"
       crmlens --db my.duckdb load customers.csv orders.xlsx
     """
-    _merge(ctx, db=db, format=fmt, as_of=as_of, debug=debug)
+    settings = _merge(ctx, db=db, format=fmt, as_of=as_of, debug=debug)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            click.echo(ctx.get_help())  # piped or scripted: the help, not a full-screen app
+            return
+        _open_tui(settings, read_only=False)
+
+
+def _open_tui(settings: Settings, *, read_only: bool) -> None:
+    from crmlens.tui import run as run_tui
+
+    with _errors(settings):
+        run_tui(_db_path(settings), as_of=settings.as_of, read_only=read_only)
+
+
+@main.command()
+@click.option("--read-only", is_flag=True, help="Open the database read-only (analyses cannot save results).")
+@global_options
+def tui(settings: Settings, read_only: bool) -> None:
+    """Open the terminal UI: ask questions, browse the catalog, run analyses (same as bare `crmlens`).
+
+    \b
+    Examples:
+      crmlens tui                           # on the demo database
+      crmlens tui --db my.duckdb --as-of 2025-12-31
+    """
+    _open_tui(settings, read_only=read_only)
 
 
 @main.command()

@@ -12,14 +12,16 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crmlens.engine.errors import CrmlensError, DatabaseError
 from crmlens.engine.result import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 

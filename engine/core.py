@@ -282,21 +282,20 @@ class Engine:
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute(text, params or [])
-                types = {d[0]: str(d[1]) for d in (cur.description or [])}
-                df = cur.df()
+                columns = [Column(name=str(d[0]), type=str(d[1])) for d in (cur.description or [])]
+                records = cur.fetchall()
             finally:
                 cur.execute("ROLLBACK")
         except duckdb.Error as exc:
             raise DatabaseError(f"The query failed: {exc}") from exc
         finally:
             cur.close()
-        df.attrs["duckdb_types"] = types
         return Result(
             title="SQL query",
-            table=df,
-            columns=[Column(name=str(n), type=types.get(str(n), "VARCHAR")) for n in df.columns],
+            records=records,
+            columns=columns,
             sql=[text.strip()],
-            summary=f"{len(df):,} row{'s' if len(df) != 1 else ''}.",
+            summary=f"{len(records):,} row{'s' if len(records) != 1 else ''}.",
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import math
 from typing import Any
 
-import pandas as pd
-
-from crmlens.engine.result import Result
+from crmlens.engine.result import Result, is_missing
 
 
 def format_value(value: Any, kind: str | None = None, type_: str = "") -> str:
     """One cell as text: money and numbers with thousands separators, percent with one decimal."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT or value is pd.NA:
+    if value is None or is_missing(value):
         return ""
-    if isinstance(value, pd.Timestamp | dt.datetime):
+    if isinstance(value, dt.datetime):  # pandas Timestamps too
         if type_ == "DATE" or (value.hour == value.minute == value.second == 0 and kind == "date"):
             return value.strftime("%Y-%m-%d")
         return value.strftime("%Y-%m-%d %H:%M:%S")
@@ -52,7 +49,8 @@ def text_table(result: Result, *, max_rows: int = 50, max_width: int = 40) -> st
     if not cols:
         return "(no columns)"
     body = []
-    for row in result.table.head(max_rows).itertuples(index=False, name=None):
+    rows = result.row_tuples()
+    for row in rows[:max_rows]:
         cells = []
         for c, v in zip(cols, row, strict=False):
             text = format_value(v, c.format, c.type).replace("\n", " ")
@@ -63,8 +61,8 @@ def text_table(result: Result, *, max_rows: int = 50, max_width: int = 40) -> st
     lines = ["  ".join(_pad(c.name, widths[i], numeric[i]) for i, c in enumerate(cols))]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(_pad(cell, widths[i], numeric[i]) for i, cell in enumerate(r)) for r in body]
-    if len(result.table) > max_rows:
-        lines.append(f"… {len(result.table) - max_rows:,} more rows (use --format csv for all)")
+    if len(rows) > max_rows:
+        lines.append(f"… {len(rows) - max_rows:,} more rows (use --format csv for all)")
     return "\n".join(lines)
 
 

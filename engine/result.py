@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import sys
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow as pa
 
 ChartKind = Literal["bar", "line", "area", "scatter", "pie", "funnel", "heatmap"]
@@ -49,12 +50,19 @@ class ChartSpec(BaseModel):
 
 
 class Result(BaseModel):
-    """The answer of an analysis or a question."""
+    """The answer of an analysis or a question.
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    The table is given either as a pandas DataFrame (``Result(table=df, ...)``, what analyses do) or as
+    the rows DuckDB returned (``Result(records=rows, columns=[...])``, what questions and SQL do, so a
+    cold ``crmlens ask`` never imports pandas). ``result.table`` is always a DataFrame, built on first
+    use; ``result.row_tuples()`` and ``result.rows()`` work on either without pandas.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)
 
     title: str
-    table: pd.DataFrame = Field(default_factory=pd.DataFrame)
+    frame: Any = Field(default=None, alias="table", exclude=True, description="A pandas DataFrame, or None.")
+    records: list[tuple[Any, ...]] | None = Field(default=None, exclude=True)
     columns: list[Column] = Field(default_factory=list)
     sql: list[str] = Field(default_factory=list)
     chart: ChartSpec | None = None
@@ -65,19 +73,40 @@ class Result(BaseModel):
 
     @model_validator(mode="after")
     def _fill_columns(self) -> Result:
-        known = {c.name for c in self.columns}
-        if [c.name for c in self.columns] != [str(c) for c in self.table.columns]:
-            by_name = {c.name: c for c in self.columns}
-            self.columns = [
-                by_name[str(name)] if str(name) in known else Column(name=str(name), type=_pandas_type(dtype))
-                for name, dtype in self.table.dtypes.items()
-            ]
+        if self.frame is not None:
+            names = [str(c) for c in self.frame.columns]
+            if [c.name for c in self.columns] != names:
+                by_name = {c.name: c for c in self.columns}
+                types = getattr(self.frame, "attrs", {}).get("duckdb_types", {})
+                self.columns = [
+                    by_name.get(str(name)) or Column(name=str(name), type=types.get(str(name)) or _pandas_type(dtype))
+                    for name, dtype in self.frame.dtypes.items()
+                ]
+        elif self.records is None:
+            self.records = []
         if self.chart is not None:
-            names = {c.name for c in self.columns}
-            missing = [c for c in [self.chart.x, *self.chart.y, self.chart.series] if c and c not in names]
-            if missing and names:
+            names_ = {c.name for c in self.columns}
+            missing = [c for c in [self.chart.x, *self.chart.y, self.chart.series] if c and c not in names_]
+            if missing and names_:
                 raise ValueError(f"chart refers to columns not in the table: {missing}")
         return self
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The table as a pandas DataFrame (DECIMAL as float, DATE/TIMESTAMP as datetime64, like DuckDB's ``df()``)."""
+        if self.frame is None:
+            import pandas as pd
+
+            frame = pd.DataFrame.from_records(self.records or [], columns=[c.name for c in self.columns])
+            for c in self.columns:
+                t = c.type.upper()
+                if t.startswith("DECIMAL") or t in ("HUGEINT", "UHUGEINT"):
+                    frame[c.name] = pd.to_numeric(frame[c.name], errors="coerce").astype("float64")
+                elif t == "DATE" or t.startswith("TIMESTAMP"):
+                    frame[c.name] = pd.to_datetime(frame[c.name])
+            frame.attrs["duckdb_types"] = {c.name: c.type for c in self.columns}
+            self.frame = frame
+        return self.frame  # type: ignore[no-any-return]
 
     @property
     def arrow(self) -> pa.Table:
@@ -88,14 +117,20 @@ class Result(BaseModel):
 
     @property
     def row_count(self) -> int:
-        return len(self.table)
+        return len(self.records) if self.frame is None and self.records is not None else len(self.table)
+
+    def row_tuples(self) -> list[tuple[Any, ...]]:
+        """The rows as tuples, in column order (no pandas needed when the rows came from DuckDB)."""
+        if self.frame is None:
+            return list(self.records or [])
+        return list(self.frame.itertuples(index=False, name=None))
 
     def rows(self) -> list[list[Any]]:
         """Rows as JSON-ready lists: dates as ISO strings, decimals as numbers, NaN/NaT as null."""
         is_date = [c.type == "DATE" for c in self.columns]
         return [
             [_date_value(v) if date_col else json_value(v) for v, date_col in zip(row, is_date, strict=False)]
-            for row in self.table.itertuples(index=False, name=None)
+            for row in self.row_tuples()
         ]
 
     def to_json_dict(self, **extra: Any) -> dict[str, Any]:
@@ -117,10 +152,20 @@ class Result(BaseModel):
         return out
 
 
+def is_missing(value: Any) -> bool:
+    """NaN, NaT or NA (pandas' missing values are only possible once pandas has been imported)."""
+    if isinstance(value, float):
+        return math.isnan(value)
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NaT or value is pd.NA)
+
+
 def _date_value(value: Any) -> Any:
-    """A DATE column arrives from DuckDB as pandas timestamps at midnight: write it as YYYY-MM-DD."""
+    """A DATE value: pandas gives timestamps at midnight, DuckDB rows give dates; write YYYY-MM-DD."""
+    if is_missing(value):
+        return None
     if isinstance(value, dt.datetime):
-        return None if pd.isna(value) else value.date().isoformat()
+        return value.date().isoformat()
     return json_value(value)
 
 
@@ -153,14 +198,12 @@ def json_value(value: Any) -> Any:
         return None if math.isnan(value) or math.isinf(value) else value
     if isinstance(value, decimal.Decimal):
         return float(value)
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, pd.Timedelta | dt.timedelta):
-        return None if pd.isna(value) else value.total_seconds()
-    if value is pd.NaT or value is pd.NA:
+    if is_missing(value):
         return None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()  # pandas Timestamps are datetimes
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()  # pandas Timedeltas are timedeltas
     if hasattr(value, "item"):  # numpy scalars
         return json_value(value.item())
     if hasattr(value, "tolist"):  # numpy arrays

@@ -98,27 +98,27 @@ def ask(engine: Engine, question: str) -> Answer:
     cursor = engine.con.cursor()
     try:
         cursor.execute(sql)
-        types = {d[0]: str(d[1]) for d in (cursor.description or [])}
-        df = cursor.df()
+        names = [str(d[0]) for d in (cursor.description or [])]
+        types = {str(d[0]): str(d[1]) for d in (cursor.description or [])}
+        fetched = cursor.fetchall()
     finally:
         cursor.close()
+    order = [names.index(c.name) for c in compiled.columns]
+    records = [tuple(row[i] for i in order) for row in fetched]
     columns = [Column(name=c.name, type=types.get(c.name, "VARCHAR"), format=c.format) for c in compiled.columns]
-    df = df[[c.name for c in compiled.columns]]
-    summary = summarize(df, compiled.columns, language=it.language, grain=it.grain)
-    explanation = explain(it, catalog, compiled.notes)
-    title = _title(it, catalog)
+    summary = summarize(records, compiled.columns, language=it.language, grain=it.grain)
     return Answer(
-        title=title,
-        table=df,
+        title=_title(it, catalog),
+        records=records,
         columns=columns,
         sql=[sql],
         chart=compiled.chart,
         summary=summary,
-        details={"row_count": len(df)},
+        details={"row_count": len(records)},
         elapsed_ms=(time.perf_counter() - started) * 1000,
         question=question,
         interpretation=it,
-        explanation=explanation,
+        explanation=explain(it, catalog, compiled.notes),
     )
 
 

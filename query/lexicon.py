@@ -156,7 +156,8 @@ class Lexicon:
 
     def single_words(self) -> list[str]:
         """Latin one-word phrases, for typo matching."""
-        return [k[0] for k in self.entries if len(k) == 1 and not has_chinese(k[0]) and len(k[0]) >= 4]
+        return [k[0] for k in self.entries
+                if len(k) == 1 and not has_chinese(k[0]) and len(k[0]) >= 4 and "." not in k[0]]
 
     def phrases_text(self) -> list[str]:
         return [" ".join(k) for k in self.entries]

@@ -162,6 +162,8 @@ REFUSE = {
     "删掉",
     "清除",
 }
+#: "where do users drop off", "drop-out rate": leaving a funnel, not the SQL command DROP.
+_DROP_OFF = re.compile(r"\bdrop(?:s|ped|ping)?[\s-]?(?:off|out)s?\b")
 _SQL_FRAGMENT = re.compile(r"'\s*(?:or|and)\s*'|--|;\s*\w|/\*|'\s*=\s*'|\bunion\s+select\b", re.IGNORECASE)
 TIME_WORDS = _words("""
 january february march april may june july august september october november december jan feb mar apr jun jul aug
@@ -271,7 +273,7 @@ class Parser:
                 hint="Ask in words, or give a whole read-only query starting with SELECT.",
             )
         text, typo_notes = self._correct_typos(text)
-        words = set(re.findall(r"[a-z]+", text))
+        words = set(re.findall(r"[a-z]+", _DROP_OFF.sub(" ", text)))
         if words & REFUSE or any(w in text for w in REFUSE if has_chinese(w)):
             raise NotUnderstoodError(
                 "crmlens only reads data: it does not delete, change or add anything from a question.",
@@ -514,6 +516,9 @@ class Parser:
         if analysis_hits:
             best = max(analysis_hits, key=lambda m: (len(m.text), -m.start))
             meaning = next(x for x in best.meanings if x.kind == "analysis")
+            if self._ignored(unknown) and best.end - best.start == 1 and len(best.text) < 12:
+                # One generic word ("forecast") next to words we do not know ("weather"): not about CRM.
+                self._not_understood(st, matches, unknown)
             return self._analysis(st, meaning, found, times, matches, unknown, notes)
         metrics: list[str] = []
         for m in matches:

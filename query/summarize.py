@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
-
 from crmlens.engine.formatting import format_value
 from crmlens.query.compiler import OutputColumn
 
@@ -20,9 +18,13 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def summarize(df: pd.DataFrame, columns: list[OutputColumn], *, language: str, grain: str | None) -> str:
+def summarize(
+    records: list[tuple[Any, ...]], columns: list[OutputColumn], *, language: str, grain: str | None
+) -> str:
+    """``records`` are the answer's rows in the order of ``columns``."""
     zh = language == "zh"
-    rows: list[dict[str, Any]] = [dict(zip(df.columns, r, strict=True)) for r in df.itertuples(index=False)]
+    names = [c.name for c in columns]
+    rows: list[dict[str, Any]] = [dict(zip(names, r, strict=True)) for r in records]
     if not rows:
         return "没有符合条件的数据。" if zh else "No data matches the question."
     metrics = [c for c in columns if c.role == "metric"]

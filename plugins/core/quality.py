@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from crmlens.engine import Analysis, AnalysisContext, ChartSpec, Column, Result
@@ -39,6 +38,8 @@ def run(ctx: AnalysisContext, params: QualityParams) -> Result:
                 "empty_required": int(empty_required),
             }
         )
+    import pandas as pd
+
     table = pd.DataFrame(rows, columns=["table", "rows", "rejected", "repeated_keys", "empty_required"])
     details: dict[str, object] = {}
     if ctx.table_exists("customers"):
