@@ -58,7 +58,7 @@ class Result(BaseModel):
     use; ``result.row_tuples()`` and ``result.rows()`` work on either without pandas.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     title: str
     frame: Any = Field(default=None, alias="table", exclude=True, description="A pandas DataFrame, or None.")

@@ -119,11 +119,13 @@ def ask(engine: Engine, question: str) -> Answer:
         question=question,
         interpretation=it,
         explanation=explain(it, catalog, compiled.notes),
+        alternatives=list(it.alternatives),
     )
 
 
 def _fields(result: Result) -> dict[str, Any]:
-    return {name: getattr(result, name) for name in Result.model_fields}
+    """A Result's fields as keyword arguments (by alias: the DataFrame is passed as ``table``)."""
+    return {(field.alias or name): getattr(result, name) for name, field in Result.model_fields.items()}
 
 
 def _title(it: Interpretation, catalog: Catalog) -> str:

@@ -101,6 +101,10 @@ class Interpretation(BaseModel):
     sql: str | None = None
     notes: list[str] = Field(default_factory=list, description="What was guessed or ignored, for the explanation.")
     ignored: list[str] = Field(default_factory=list, description="Words of the question that were not used.")
+    alternatives: list[str] = Field(
+        default_factory=list,
+        description="Questions for the other readings considered (e.g. a value found in two dimensions).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Interpretation:

@@ -254,6 +254,9 @@ class Parser:
                 self._cjk_by_len.setdefault(len(phrase), []).append(phrase)
         self._single = self.lexicon.single_words()
         self._double = [" ".join(k) for k in self.lexicon.entries if len(k) == 2 and not has_chinese(k[0])]
+        self._cjk_analysis_phrases = [
+            p for p, meanings in self.lexicon.cjk_phrases.items() if any(m.kind == "analysis" for m in meanings)
+        ]
 
     # -- entry point ------------------------------------------------------------------------------------
     def parse(self, question: str, *, as_of: dt.date | None = None) -> Interpretation:
@@ -314,11 +317,24 @@ class Parser:
         text = _blank(text, [t.span for t in times])
         found["compare"] = [self._with_unit(text, f) for f in patterns.find_comparisons(text)]
         text = _blank(text, [f.span for f in found["compare"]])
-        found["top"] = patterns.find_top_n(text)
+        # "哪一步流失最多" is an analysis phrase, not "哪一" (top 1) followed by other words
+        inside = self._analysis_phrase_spans(text)
+        found["top"] = [f for f in patterns.find_top_n(text)
+                        if not any(a < f.span[1] and f.span[0] < b for a, b in inside)]
         text = _blank(text, [f.span for f in found["top"]])
         tokens = tokenize(text)
         matches, unknown = self._match(tokens)
         return self._assemble(st, found, times, tokens, matches, unknown)
+
+    def _analysis_phrase_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the Chinese phrases of analyses occur in ``text``."""
+        spans = []
+        for phrase in self._cjk_analysis_phrases:
+            at = text.find(phrase)
+            while at >= 0:
+                spans.append((at, at + len(phrase)))
+                at = text.find(phrase, at + 1)
+        return spans
 
     def _with_unit(self, text: str, found: patterns.Found) -> patterns.Found:
         """A comparison whose measure stands before it ("金额超过1000", "spent more than 1,000"): take the
@@ -547,7 +563,9 @@ class Parser:
             is_list = False  # "orders over 1000 last month": count them
         # -- dimensions and values
         base_table = self._base_table(other_metrics or metrics or ([entity_metric] if entity_metric else []))
-        dims, value_filters, value_notes, groups = self._dimensions(matches, base_table, raw, entity, by_before)
+        dims, value_filters, value_notes, groups, alternatives = self._dimensions(
+            matches, base_table, raw, entity, by_before, st.question
+        )
         notes += value_notes
         filters += value_filters
         period, grain, compare, growth = self._time(times, st)
@@ -626,7 +644,7 @@ class Parser:
         return Interpretation(
             kind="metric", language=st.language, metrics=metrics, dimensions=dims, grain=grain, period=period,
             compare=compare, growth=growth, share=share, filters=filters, groups=groups, order=order, limit=limit,
-            notes=notes, ignored=ignored,
+            notes=notes, ignored=ignored, alternatives=alternatives,
         )
 
     def _reachable_metrics(self, st: ParseState, metrics: list[str], dims: list[str],
@@ -720,8 +738,9 @@ class Parser:
         return 99 if path is None else len(path)
 
     def _dimensions(
-        self, matches: list[Match], base: str | None, raw: str, entity: str | None, by_before: set[int]
-    ) -> tuple[list[str], list[Filter], list[str], list[ValueGroup]]:
+        self, matches: list[Match], base: str | None, raw: str, entity: str | None, by_before: set[int],
+        question: str,
+    ) -> tuple[list[str], list[Filter], list[str], list[ValueGroup], list[str]]:
         cat = self.catalog
         dims: list[str] = []
         notes: list[str] = []
@@ -729,13 +748,25 @@ class Parser:
         labels: dict[str, list[ValueGroup]] = {}
         value_dims: set[str] = set()
         mentioned: list[tuple[int, str]] = []
-        for m in matches:
+        alternatives: list[str] = []
+        seen_alt: set[str] = set()
+        for i, m in enumerate(matches):
+            previous = matches[i - 1] if i > 0 and matches[i - 1].end == m.start else None
             dim_meanings = [x for x in m.meanings if x.kind == "dimension" and x.target in cat.dimensions]
             val_meanings = [x for x in m.meanings if x.kind in ("value", "group") and x.target in cat.dimensions]
             if any(x.kind == "metric" for x in m.meanings) and not (dim_meanings and m.start in by_before):
                 continue
             if val_meanings:
-                best = min(val_meanings, key=lambda x: self._reach(base, cat.dimensions[x.target].table))
+                named = {x.target for x in (previous.meanings if previous else []) if x.kind == "dimension"}
+                best = min(val_meanings, key=lambda x: (x.target not in named,
+                                                        self._reach(base, cat.dimensions[x.target].table)))
+                for other in val_meanings:
+                    if not named and other.target != best.target and other.target not in seen_alt and (
+                            self._reach(base, cat.dimensions[other.target].table) < 99):
+                        seen_alt.add(other.target)
+                        d = cat.dimensions[other.target]
+                        label = (d.title_zh or d.title) if has_chinese(m.text) else d.title.lower()
+                        alternatives.append(_replace_once(question, m.text, label + " {}"))
                 if self._reach(base, cat.dimensions[best.target].table) >= 99 and base is not None:
                     notes.append(f"'{m.text}' ({cat.dimensions[best.target].title.lower()}) does not apply here")
                     continue
@@ -778,7 +809,7 @@ class Parser:
                 continue  # "channel tmall": the name only qualifies the value
             if dim not in dims:
                 dims.append(dim)
-        return dims, filters, notes, groups
+        return dims, filters, notes, groups, alternatives[:3]
 
     def _headword_dimension(self, word: str, base: str) -> str | None:
         """A generic word ("channel", "source", "渠道") that named an unreachable dimension: the reachable
@@ -907,7 +938,10 @@ class Parser:
         params: dict[str, Any] = dict(meaning.params)
         metrics = [x.target for m in matches for x in m.meanings if x.kind == "metric"]
         dims = [x.target for m in matches for x in m.meanings if x.kind == "dimension"]
-        values = [(x.target, x.value) for m in matches for x in m.meanings if x.kind == "value"]
+        # one value per dimension and match: "view product" is both the value and a synonym of view_product
+        values = [
+            v for m in matches for v in dict.fromkeys((x.target, x.value) for x in m.meanings if x.kind == "value")
+        ]
 
         def put(names: tuple[str, ...], value: Any) -> None:
             for name in names:
@@ -984,6 +1018,15 @@ class Parser:
         from crmlens.query.suggest import suggestions
 
         return suggestions(self, question, n)
+
+
+def _replace_once(text: str, old: str, template: str) -> str:
+    """Replace the first occurrence of ``old`` in ``text`` (ignoring case) by ``template`` with ``{}`` standing
+    for the words as they were typed."""
+    at = text.lower().find(old.lower())
+    if at < 0:
+        return f"{text} ({template.format(old)})"
+    return text[:at] + template.format(text[at:at + len(old)]) + text[at + len(old):]
 
 
 def _say(st: ParseState, en: str, zh: str) -> str:

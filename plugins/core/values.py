@@ -90,8 +90,6 @@ ORDER_CHANNEL_GROUPS: dict[str, list[str]] = {
     "电商": ONLINE,
     "offline": ["store"],
     "线下": ["store"],
-    "in store": ["store"],
-    "in-store": ["store"],
     "marketplaces": ["tmall", "jd"],
     "marketplace": ["tmall", "jd"],
     "平台": ["tmall", "jd"],
