@@ -176,7 +176,10 @@ class Catalog:
                 needed = {c.name for c in dim.expression.find_all(exp.Column)}
                 if not needed <= columns.get(dim.table, set()):
                     continue  # a user table without that column: nothing to learn
-            column = dim.expression.sql(dialect="duckdb")
+            expression = dim.expression.copy()
+            for ph in list(expression.find_all(exp.Placeholder)):
+                ph.replace(exp.cast(exp.Literal.string(self.as_of.isoformat()), exp.DataType.build("DATE")))
+            column = expression.sql(dialect="duckdb")
             parts.append(
                 f"(SELECT '{dim.name}' AS dimension, CAST(v AS VARCHAR) AS value FROM "
                 f"(SELECT DISTINCT {column} AS v FROM {db.quote_ident(dim.table)} WHERE {column} IS NOT NULL "

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from crmlens.engine.errors import MissingDataError, UsageError
 from crmlens.engine.result import ChartSpec, ValueFormat
+from crmlens.engine.schema import TABLES_BY_NAME
 from crmlens.engine.semantic import Dimension, Metric
 from crmlens.query.catalog import Catalog, JoinStep
 from crmlens.query.interpretation import Filter, Interpretation, Period
@@ -408,6 +409,8 @@ class Compiler:
                 elif growth == "previous_year":
                     start = dt.date(start.year - 1, start.month, min(start.day, 28))
                 conditions.append(self._period_condition(time_col, start, period.end))
+            else:  # rows without a date belong to no period ("win rate by quarter": not the open deals)
+                conditions.append(exp.Not(this=exp.Is(this=time_col.copy(), expression=exp.Null())))
         elif time_col is not None and periods:
             label = exp.Case()
             for p in periods:
@@ -630,6 +633,9 @@ class Compiler:
                 select_cols.append(exp.alias_(self._bind(d.expression, as_of), d.name))
                 columns.append(OutputColumn(d.name, d.title, "days" if "days" in d.name else None))
         conditions = [self._filter_condition(f, d, as_of) for f, d in filters]
+        entity_time = TABLES_BY_NAME[base].time_column if base in TABLES_BY_NAME else None
+        if it.period is not None and entity_time and not it.conditions:
+            conditions.append(self._period_condition(column(base, entity_time), it.period.start, it.period.end))
         if it.conditions:
             key_col = cols[0][1]
             metrics = [self.catalog.metric(c.metric) for c in it.conditions]

@@ -102,7 +102,7 @@ def phrase_key(text: str) -> tuple[str, ...]:
     """The token tuple a vocabulary phrase is indexed under. A Chinese phrase is one token: it is added
     to jieba's dictionary, so a question's cut keeps it whole (and runs are also searched by substring)."""
     norm = normalize(text)
-    if has_chinese(norm) and " " not in norm:
+    if has_chinese(norm) and " " not in norm and not re.search(r"[a-z0-9]", norm):
         return (norm,)
     return tuple(t.text for t in tokenize(norm))
 

@@ -143,6 +143,12 @@ GROWTH_WORDS = {
     "增幅",
 }
 BY_WORDS = {"by", "per", "each", "across", "for each", "按", "各", "每个", "分", "按照", "各个", "分别", "每"}
+#: Subjects crmlens has no data about, and actions it does not take: refused, not half-answered.
+OUT_OF_SCOPE = (
+    "warehouse", "inventory", "stock level", "on hand", "employee", "employees", "staff", "salary", "salaries",
+    "payroll", "weather", "supplier", "suppliers", "shipping cost", "carrier", "send", "notify", "email them",
+    "库存", "仓库", "员工", "工资", "薪资", "薪水", "天气", "供应商", "发送", "发邮件", "推送", "通知",
+)
 REFUSE = {
     "delete",
     "drop",
@@ -166,6 +172,7 @@ REFUSE = {
 _DROP_OFF = re.compile(r"\bdrop(?:s|ped|ping)?[\s-]?(?:off|out)s?\b")
 _SQL_FRAGMENT = re.compile(r"'\s*(?:or|and)\s*'|--|;\s*\w|/\*|'\s*=\s*'|\bunion\s+select\b", re.IGNORECASE)
 TIME_WORDS = _words("""
+now currently current present latest right date dates period periods time times end start beginning tomorrow
 january february march april may june july august september october november december jan feb mar apr jun jul aug
 sep sept oct nov dec monthly weekly daily quarterly yearly annually month months week weeks day days year years
 quarter quarters today yesterday last this past previous prior since between before after until ytd mtd qtd trend
@@ -197,7 +204,7 @@ KEYWORDS = (
     | {w for names in ENTITIES.values() for w in names}
     | {"many", "number", "count", "how", "much", "多少", "几个", "数量", "名", "前", "后", "倒数", "只", "仅"}
     | TIME_WORDS | COMMON_EN | {"卖得", "卖的", "卖出", "收到", "贡献", "带来", "产生", "新建", "新增", "多少个",
-                                       "多少位", "多少名", "多少家", "多少人", "条", "共"}
+                                       "多少位", "多少名", "多少家", "多少人", "条", "共", "岁"}
 )
 _DEFAULT_TOP = 10
 _FUNCTION_CHARS = set("的了是在和与及或个位名家些哪多少吗呢吧啊有没不把被从")
@@ -275,6 +282,13 @@ class Parser:
                 unknown_words=[m.group() for m in _SQL_FRAGMENT.finditer(question)],
                 hint="Ask in words, or give a whole read-only query starting with SELECT.",
             )
+        outside = [w for w in OUT_OF_SCOPE if (w in text if has_chinese(w) else re.search(rf"\b{w}\b", text))]
+        if outside:
+            en = (f"crmlens has no data about {', '.join(outside)}: it knows customers, orders, products, web "
+                  "events, campaigns, deals, feedback, reviews and service tickets.")
+            zh = (f"没有关于「{'、'.join(outside)}」的数据：crmlens 只有客户、订单、商品、网站行为、营销、商机、"
+                  "反馈、评价和工单数据。")
+            raise NotUnderstoodError(_say(state, en, zh), unknown_words=outside, suggestions=self.suggest(question))
         text, typo_notes = self._correct_typos(text)
         words = set(re.findall(r"[a-z]+", _DROP_OFF.sub(" ", text)))
         if words & REFUSE or any(w in text for w in REFUSE if has_chinese(w)):
@@ -295,8 +309,10 @@ class Parser:
             word = m.group()
             if len(word) < 4 or word in self._known or "'" in word:
                 return word
-            cutoff = 84 if len(word) < 6 else 80
-            best = process.extractOne(word, self._known_list, scorer=fuzz.ratio, score_cutoff=cutoff)
+            from rapidfuzz.distance import OSA
+
+            allowed = 1 if len(word) < 8 else 2
+            best = process.extractOne(word, self._known_list, scorer=OSA.distance, score_cutoff=allowed)
             if best is None or abs(len(best[0]) - len(word)) > 2:
                 return word
             fixed.append((word, best[0]))
@@ -456,7 +472,7 @@ class Parser:
             fuzzy = None
             if phrase is None:
                 near = self._near_cjk(text, 0, known_inside=True)
-                if near is not None and near[0] == len(text):
+                if near is not None and near[0] == len(text) and near[1].startswith(tokens[left.start].text):
                     phrase, fuzzy = near[1], text
             if phrase is not None:
                 out.remove(left)
@@ -632,7 +648,7 @@ class Parser:
         if growth and not grain and not compare and period is None:
             period = self._growth_period(st, growth)
             notes.append(_say(st, f"no period named: {period.text()}", f"未指定时间：{period.text()}"))
-        if grain is None and any(t.kind == "grain" and t.grain is None for t in times):
+        if grain is None and not growth and any(t.kind == "grain" and t.grain is None for t in times):
             grain = _default_grain(period)
         if (top or order) and not dims and not grain and not compare:
             order = None
@@ -697,6 +713,12 @@ class Parser:
         # "new customers"), or left over after matching.
         mentions = sorted([(m.start, m.text) for m in matches if m.text in _ENTITY_WORDS]
                           + [(j, t.text) for j, t in enumerate(tokens) if j not in covered and t.text in _ENTITY_WORDS])
+        if len(mentions) > 1:
+            # "orders from female customers": the first word is the measure, the later one the subject
+            starts = {m.start: m for m in matches}
+            qualified = [(j, w) for j, w in mentions
+                         if j - 1 in starts and any(x.kind in ("value", "group") for x in starts[j - 1].meanings)]
+            mentions = qualified or mentions[1:]
         for j, word in mentions:
             for entity, names in ENTITIES.items():
                 if word in names:
@@ -750,6 +772,10 @@ class Parser:
         mentioned: list[tuple[int, str]] = []
         alternatives: list[str] = []
         seen_alt: set[str] = set()
+        explains: dict[str, int] = {}  # dimension -> how many value words of the question it can explain
+        for m in matches:
+            for target in {x.target for x in m.meanings if x.kind in ("value", "group")}:
+                explains[target] = explains.get(target, 0) + 1
         for i, m in enumerate(matches):
             previous = matches[i - 1] if i > 0 and matches[i - 1].end == m.start else None
             dim_meanings = [x for x in m.meanings if x.kind == "dimension" and x.target in cat.dimensions]
@@ -758,7 +784,7 @@ class Parser:
                 continue
             if val_meanings:
                 named = {x.target for x in (previous.meanings if previous else []) if x.kind == "dimension"}
-                best = min(val_meanings, key=lambda x: (x.target not in named,
+                best = min(val_meanings, key=lambda x: (x.target not in named, -explains.get(x.target, 0),
                                                         self._reach(base, cat.dimensions[x.target].table)))
                 for other in val_meanings:
                     if not named and other.target != best.target and other.target not in seen_alt and (
@@ -1061,14 +1087,15 @@ def build_lexicon(catalog: Catalog) -> Lexicon:
     for d in catalog.dimensions.values():
         for v, syns in d.value_synonyms.items():
             value_names.setdefault(v, set()).update(syns)
+            for syn in syns:  # data that stores "北京" is found by "Beijing" too
+                value_names.setdefault(syn, set()).update({v, *syns} - {syn})
     for dim_name, values in catalog.values.items():
         d = catalog.dimensions[dim_name]
         present = set(values)
         for v in values:
-            if len(v) < 2 or normalize(v) in stop:
-                continue
-            lex.add(v, Meaning("value", dim_name, value=v, source=v))
-            lex.add(v.replace("_", " "), Meaning("value", dim_name, value=v, source=v))
+            if len(v) >= 2 and normalize(v) not in stop:  # "A" or "other" alone are too common to be values
+                lex.add(v, Meaning("value", dim_name, value=v, source=v))
+                lex.add(v.replace("_", " "), Meaning("value", dim_name, value=v, source=v))
             for name in sorted(value_names.get(v, ())):
                 lex.add(name, Meaning("value", dim_name, value=v, source=name))
         for word, group in d.value_groups.items():

@@ -42,6 +42,7 @@ _TOP = [
     (re.compile(rf"\b(?:top|best|highest|largest|biggest|greatest)\s+{_NUM}\b"), "desc"),
     (re.compile(rf"\b(?:bottom|worst|lowest|smallest|least)\s+{_NUM}\b"), "asc"),
     (re.compile(rf"\b{_NUM}\s+(?:best|biggest|largest|highest|top|most|greatest|leading)\b"), "desc"),
+    (re.compile(rf"\bwhich\s+{_NUM}\b"), "desc"),
     (re.compile(rf"\b{_NUM}\s+(?:worst|smallest|lowest|least|fewest)\b"), "asc"),
     (re.compile(rf"(?:排名|排行)?前\s*{_NUM}\s*{_UNIT_ZH}"), "desc"),
     (re.compile(rf"(?:最高|最多|最大|最好|最强|最佳|最常见)的?\s*{_NUM}\s*{_UNIT_ZH}"), "desc"),
@@ -124,7 +125,8 @@ def find_comparisons(text: str) -> list[Found]:
 _INACTIVE = [
     re.compile(
         rf"(?:have not|haven't|has not|hasn't|did not|didn't|not)\s+(?:ordered|bought|purchased|placed an order|"
-        rf"made a purchase|shopped)(?:\s+anything)?\s+(?:in|for|within|during)\s+(?:the\s+)?(?:last\s+|past\s+)?{_NUM}"
+        rf"made a purchase|shopped)(?:\s+anything)?\s+(?:in|for|within|during)\s+(?:more than\s+|over\s+|at least\s+)?"
+               rf"(?:the\s+)?(?:last\s+|past\s+)?{_NUM}"
         rf"\s*(days?|weeks?|months?)"
     ),
     re.compile(

@@ -836,7 +836,7 @@ CORE_DIMENSIONS: tuple[Dimension, ...] = (
         table="customers",
         expression=_AGE_GROUP,
         description="age band of the customer at the as-of date",
-        values_from_data=False,
+        value_synonyms=v.AGE_GROUPS,
         synonyms=["age", "age band", "age bracket", "ages", "年龄段", "年龄", "年龄层"],
         requires={"customers": ["birth_date"]},
     ),
@@ -1054,6 +1054,7 @@ CORE_DIMENSIONS: tuple[Dimension, ...] = (
         "variant",
         "A/B variant received",
         ["variants", "ab variant", "a/b variant", "test group", "版本", "分组", "ab版本"],
+        value_synonyms=v.VARIANTS,
     ),
     _dim(
         "owner",
@@ -1065,7 +1066,7 @@ CORE_DIMENSIONS: tuple[Dimension, ...] = (
         [
             "owners",
             "sales rep",
-            "sales reps",
+            "sales reps", "reps",
             "rep",
             "salesperson",
             "account owner",

@@ -185,3 +185,14 @@ OPPORTUNITY_STATUSES: dict[str, list[str]] = {
     "lost": ["loss", "losses", "输单", "丢单"],
     "open": ["在途", "进行中"],
 }
+
+VARIANTS: dict[str, list[str]] = {
+    "A": ["variant a", "version a", "group a", "a组", "a版", "a版本", "方案a"],
+    "B": ["variant b", "version b", "group b", "b组", "b版", "b版本", "方案b"],
+    "control": ["control group", "holdout", "对照组", "控制组"],
+}
+AGE_GROUPS: dict[str, list[str]] = {
+    "18-24": ["aged 18-24", "18-24岁", "18到24岁"], "25-34": ["aged 25-34", "25-34岁", "25到34岁"],
+    "35-44": ["aged 35-44", "35-44岁", "35到44岁"], "45-54": ["aged 45-54", "45-54岁", "45到54岁"],
+    "55-64": ["aged 55-64", "55-64岁", "55到64岁"], "65+": ["aged 65+", "over 65", "65岁以上", "65+岁"],
+}
