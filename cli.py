@@ -88,6 +88,9 @@ def _errors(settings: Settings) -> Iterator[None]:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(1)
+    except BrokenPipeError:  # `crmlens ... | head`: the reader has gone, nothing to report
+        sys.stderr.close()
+        sys.exit(0)
     except (click.ClickException, click.exceptions.Exit, SystemExit):
         raise
     except Exception as exc:
@@ -368,8 +371,10 @@ def run(settings: Settings, name: str | None, params: tuple[str, ...], list_: bo
 
 @main.command()
 @click.argument("question", nargs=-1, required=True)
+@click.option("--follow-up", "-f", "follow_up", is_flag=True,
+              help="Continue the last conversation: 'by month', 'only online', '去年呢' change the last answer.")
 @global_options
-def ask(settings: Settings, question: tuple[str, ...]) -> None:
+def ask(settings: Settings, question: tuple[str, ...], follow_up: bool) -> None:
     """Ask a question in English or Chinese (or give read-only SQL starting with SELECT/WITH).
 
     \b
@@ -384,7 +389,8 @@ def ask(settings: Settings, question: tuple[str, ...]) -> None:
     text = " ".join(question)
     with _open(settings, read_only=True) as engine:
         try:
-            answer = engine.ask(text)
+            conversation = engine.session() if not follow_up else _resume(engine)
+            answer = conversation.ask(text)  # kept in the history (`crmlens history`)
         except NotUnderstoodError as exc:
             if settings.format == "json":
                 from crmlens.query.answer import not_understood_answer
@@ -397,6 +403,138 @@ def ask(settings: Settings, question: tuple[str, ...]) -> None:
     if settings.format == "table":
         click.echo(click.style(answer.explanation, fg="cyan"))
     emit(answer, settings)
+
+
+def _resume(engine: Engine) -> Any:
+    from crmlens.query.session import Session
+
+    return Session.resume(engine)
+
+
+@main.group()
+def glossary() -> None:
+    """Your own words: map a term to a metric, a dimension, a value, or a whole question.
+
+    \b
+    Examples:
+      crmlens --db my.duckdb glossary add GMV --metric revenue
+      crmlens --db my.duckdb glossary add 淘宝 --value order_channel=tmall
+      crmlens --db my.duckdb glossary add "top sellers" --question "top 10 products by units sold"
+      crmlens --db my.duckdb glossary list
+    """
+
+
+@glossary.command("add")
+@click.argument("term")
+@click.option("--metric", help="The metric the term names (e.g. revenue).")
+@click.option("--dimension", help="The dimension the term names (e.g. region).")
+@click.option("--value", "value_spec", metavar="DIMENSION=VALUE", help="The value the term names.")
+@click.option("--question", help="The whole question the term stands for.")
+@click.option("--note", default="", help="A note for people reading the glossary.")
+@global_options
+def glossary_add(settings: Settings, term: str, metric: str | None, dimension: str | None, value_spec: str | None,
+                 question: str | None, note: str) -> None:
+    """Add (or replace) a glossary entry."""
+    from crmlens.engine.errors import UsageError
+    from crmlens.query.glossary import GlossaryEntry, add_entry
+
+    given = [x for x in (metric, dimension, value_spec, question) if x]
+    if len(given) != 1:
+        raise UsageError("Give exactly one of --metric, --dimension, --value or --question.",
+                         hint='Example: crmlens glossary add GMV --metric revenue')
+    if metric:
+        entry = GlossaryEntry(term=term, kind="metric", target=metric, note=note)
+    elif dimension:
+        entry = GlossaryEntry(term=term, kind="dimension", target=dimension, note=note)
+    elif value_spec:
+        dim, sep, value = value_spec.partition("=")
+        if not sep or not dim or not value:
+            raise UsageError(
+                f"--value {value_spec!r} is not DIMENSION=VALUE.", hint="Example: --value order_channel=tmall"
+            )
+        entry = GlossaryEntry(term=term, kind="value", target=dim.strip(), value=value.strip(), note=note)
+    else:
+        entry = GlossaryEntry(term=term, kind="question", target=str(question), note=note)
+    with _open(settings, create=True) as engine:
+        add_entry(engine, entry)
+    click.echo(f"Added: {term} -> {entry.kind} {entry.target}{'=' + entry.value if entry.value else ''}")
+
+
+@glossary.command("list")
+@global_options
+def glossary_list(settings: Settings) -> None:
+    """List the glossary (yours and the plugins')."""
+    from crmlens.query.glossary import load_entries
+
+    with _open(settings, read_only=True) as engine:
+        entries = load_entries(engine)
+    rows = [{"term": e.term, "kind": e.kind, "means": e.target + (f"={e.value}" if e.value else ""),
+             "from": e.plugin or "you", "note": e.note} for e in entries]
+    emit(_frame_result("Glossary", rows, ["term", "kind", "means", "from", "note"], f"{len(rows)} entries."), settings)
+
+
+@glossary.command("remove")
+@click.argument("term")
+@global_options
+def glossary_remove(settings: Settings, term: str) -> None:
+    """Remove your entry for TERM."""
+    from crmlens.engine.errors import UsageError
+    from crmlens.query.glossary import remove_entry
+
+    with _open(settings) as engine:
+        if not remove_entry(engine, term):
+            raise UsageError(f"No glossary entry {term!r}.", hint="See `crmlens glossary list`.")
+    click.echo(f"Removed: {term}")
+
+
+@main.command()
+@click.option("--limit", type=int, default=50, show_default=True, help="How many recent turns.")
+@global_options
+def history(settings: Settings, limit: int) -> None:
+    """List the questions asked (in `crmlens ask` and the terminal UI), newest last."""
+    from crmlens.engine.paths import data_dir
+    from crmlens.query.session import read_history
+
+    turns = read_history(data_dir() / "history.jsonl")[-limit:]
+    rows = [{"session": t.session, "asked_at": t.asked_at, "question": t.question, "rows": t.row_count,
+             "ms": round(t.elapsed_ms), "outcome": t.error or t.explanation} for t in turns]
+    emit(_frame_result("History", rows, ["session", "asked_at", "question", "rows", "ms", "outcome"],
+                       f"{len(rows)} turn(s)."), settings)
+
+
+@main.command()
+@click.argument("session", required=False)
+@global_options
+def replay(settings: Settings, session: str | None) -> None:
+    """Ask a saved conversation again (SESSION, default the last one) and say how each answer changed."""
+    from crmlens.engine.errors import CrmlensError, UsageError
+    from crmlens.engine.paths import data_dir
+    from crmlens.query.session import read_history
+
+    turns = read_history(data_dir() / "history.jsonl")
+    if not turns:
+        raise UsageError(
+            "No conversation has been kept yet.", hint='Ask something first: crmlens ask "revenue by region"'
+        )
+    wanted = session or turns[-1].session
+    saved = [t for t in turns if t.session == wanted and not t.question.startswith(("drill into", "下钻"))]
+    if not saved:
+        raise UsageError(f"No saved conversation {wanted!r}.", hint="See `crmlens history`.")
+    with _open(settings, read_only=True) as engine:
+        conversation = engine.session(record=False)
+        for old in saved:
+            click.echo(click.style(f"> {old.question}", bold=True))
+            try:
+                answer = conversation.ask(old.question)
+            except CrmlensError as exc:
+                click.echo(f"  now fails: {exc}" + ("" if old.error else " (it was answered before)"))
+                continue
+            rows = answer.rows()
+            change = "unchanged" if rows[:20] == old.rows and answer.row_count == old.row_count else (
+                f"changed: {old.row_count} -> {answer.row_count} rows" if answer.row_count != old.row_count
+                else "changed: same rows, different values")
+            click.echo(f"  {answer.explanation}")
+            click.echo(f"  {answer.summary}  [{change}]")
 
 
 @main.command()

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from crmlens.engine.demo import DemoReport
     from crmlens.engine.ingest import LoadReport
     from crmlens.query.answer import Answer
+    from crmlens.query.session import Session
 
 
 class TableInfo(BaseModel):
@@ -381,6 +382,13 @@ class Engine:
         from crmlens.query.answer import ask
 
         return ask(self, question)
+
+    def session(self, *, record: bool = True) -> Session:
+        """A conversation: follow-up questions change only what they name; every turn is kept
+        (``crmlens history``)."""
+        from crmlens.query.session import Session
+
+        return Session(self, record=record)
 
     def cancel(self) -> None:
         """Ask a running analysis to stop (it stops at its next statement or progress report)."""

@@ -91,6 +91,17 @@ def register_tables() -> list[TableSpec]:
 
 
 @hookspec
+def register_glossary() -> list[Any]:
+    """Return ``crmlens.query.glossary.GlossaryEntry`` items: words of your domain and what they mean.
+
+    Example: ``[GlossaryEntry(term="GMV", kind="metric", target="revenue"),
+    GlossaryEntry(term="淘宝", kind="value", target="order_channel", value="tmall"),
+    GlossaryEntry(term="top sellers", kind="question", target="top 10 products by units sold")]``.
+    Users add their own with ``crmlens glossary add``; theirs win on the same term.
+    """
+
+
+@hookspec
 def startup(engine: Engine) -> None:
     """Called once each time an engine opens a database, after all plugins are registered.
 

@@ -83,16 +83,30 @@ def ask(engine: Engine, question: str) -> Answer:
             interpretation=it,
             explanation="Ran the SQL query as given (checked read-only).",
         )
+    from crmlens.query.why import answer_why, is_why
+
+    if is_why(text):
+        return answer_why(engine, text)
     it = interpret(engine, text)
+    return answer_interpretation(engine, it, question, started=started)
+
+
+def answer_interpretation(
+    engine: Engine, it: Interpretation, question: str, *, started: float | None = None, explanation: str | None = None
+) -> Answer:
+    """Run an interpretation (from the parser, a plugin, or a conversation's follow-up) and answer it."""
+    started = time.perf_counter() if started is None else started
     catalog = Catalog.for_engine(engine)
     if it.kind == "analysis":
         assert it.analysis is not None
         result = engine.run(it.analysis, **it.params)
-        return Answer(**_fields(result), question=question, interpretation=it, explanation=explain(it, catalog))
+        return Answer(**_fields(result), question=question, interpretation=it,
+                      explanation=explanation or explain(it, catalog))
     if it.kind == "sql":
         assert it.sql is not None
         result = engine.sql(it.sql)
-        return Answer(**_fields(result), question=question, interpretation=it, explanation=explain(it, catalog))
+        return Answer(**_fields(result), question=question, interpretation=it,
+                      explanation=explanation or explain(it, catalog))
     compiled = Compiler(catalog).compile(it)
     sql = compiled.sql
     cursor = engine.con.cursor()
@@ -118,7 +132,7 @@ def ask(engine: Engine, question: str) -> Answer:
         elapsed_ms=(time.perf_counter() - started) * 1000,
         question=question,
         interpretation=it,
-        explanation=explain(it, catalog, compiled.notes),
+        explanation=explanation or explain(it, catalog, compiled.notes),
         alternatives=list(it.alternatives),
     )
 
@@ -147,7 +161,8 @@ def _title(it: Interpretation, catalog: Catalog) -> str:
             else " by " + " and ".join(d.title.lower() for d in dims)
         )
     if it.grain:
-        head += f"（{it.grain}）" if zh else f" by {it.grain}"
+        grains_zh = {"day": "按天", "week": "按周", "month": "按月", "quarter": "按季度", "year": "按年"}
+        head += f"（{grains_zh[it.grain]}）" if zh else f" by {it.grain}"
     return head
 
 

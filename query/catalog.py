@@ -111,6 +111,7 @@ class Catalog:
         tables: dict[str, int],
         values: dict[str, list[str]],
         as_of: dt.date,
+        glossary: list[Any] | None = None,
     ) -> None:
         self.metrics = {m.name: m for m in metrics}
         self.dimensions = {d.name: d for d in dimensions}
@@ -120,6 +121,7 @@ class Catalog:
         self.tables = tables  # loaded table -> row count
         self.values = values  # dimension -> distinct values seen in the data
         self.as_of = as_of
+        self.glossary = list(glossary or [])  # GlossaryEntry: the user's own words
         self.graph = build_join_graph(relations)
 
     # -- building ----------------------------------------------------------------------------------
@@ -143,6 +145,9 @@ class Catalog:
             as_of=engine.as_of,
         )
         catalog.values = catalog._cached_values(engine, version)
+        from crmlens.query.glossary import load_entries
+
+        catalog.glossary = load_entries(engine)
         engine._catalog_cache = (key, catalog)  # type: ignore[attr-defined]
         return catalog
 

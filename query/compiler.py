@@ -135,6 +135,28 @@ class Compiler:
             return self._list_query(it)
         raise UsageError(f"A {it.kind} question is not compiled to SQL by the query compiler.")
 
+    def breakdown_sets(self, metrics: list[Metric], dims: list[Dimension], periods: list[Period],
+                       filters: list[Filter] | None = None) -> exp.Select:
+        """One scan giving ``metrics`` per value of each of ``dims`` (and in total) in each of ``periods``:
+        ``GROUP BY GROUPING SETS ((d1, period), (d2, period), ..., (period))``, with a ``_set`` column
+        naming the dimension of each row ('' for the totals). All metrics must share one base table."""
+        it = Interpretation(kind="metric", metrics=[m.name for m in metrics], filters=filters or [])
+        notes: list[str] = []
+        select = self._block(it, str(metrics[0].table), metrics, dims, [], None, None, periods, None, notes)
+        group = select.args.get("group")
+        assert group is not None
+        exprs = list(group.expressions)
+        dim_exprs, period_expr = exprs[: len(dims)], exprs[len(dims)]
+        sets = [exp.Tuple(expressions=[d.copy(), period_expr.copy()]) for d in dim_exprs]
+        sets.append(exp.Tuple(expressions=[period_expr.copy()]))
+        select.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)]))
+        which = exp.Case()
+        for d, e in zip(dims, dim_exprs, strict=True):
+            which = which.when(exp.EQ(this=exp.func("grouping", e.copy()), expression=exp.Literal.number(0)),
+                               exp.Literal.string(d.name))
+        select = select.select(exp.alias_(which.else_(exp.Literal.string("")), "_set"), copy=False)
+        return select
+
     # -- helpers ---------------------------------------------------------------------------------------------
     def _as_of_for(self, it: Interpretation, metric: Metric | None = None) -> dt.date:
         """Snapshot metrics (no time column) are measured at the end of the asked period."""
@@ -328,7 +350,9 @@ class Compiler:
         as_of = self._as_of_for(it, metrics[0])
         filters = [(f, self.catalog.dimension(f.dimension)) for f in it.filters]
         grouped_columns = {c for d in dims for c in referenced_columns(d.expression)}
-        grouped_columns |= {c for _, d in filters for c in referenced_columns(d.expression)}
+        # A positive filter on a default filter's column replaces it ("revenue of returned orders"); a
+        # negative one ("exclude returns") narrows it, so the default stays.
+        grouped_columns |= {c for f, d in filters if f.op in ("=", "in") for c in referenced_columns(d.expression)}
         time_col = self._time_column(metrics[0])
         needed: set[str] = {base}
         for m in metrics:
@@ -805,14 +829,24 @@ def shift_date(day: dt.date, grain: str, n: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
+def period_label(start: dt.date, end: dt.date) -> str:
+    """'2025', '2025-Q3', '2025-03' for whole calendar periods, else 'start → end'."""
+    whole = start.day == 1 and (end + dt.timedelta(days=1)).day == 1
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if whole and months == 12 and start.month == 1:
+        return str(start.year)
+    if whole and months == 3 and start.month in (1, 4, 7, 10):
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    if whole and months == 1:
+        return start.strftime("%Y-%m")
+    return f"{start.isoformat()} → {end.isoformat()}"
+
+
 def shift_period(period: Period, growth: str) -> Period:
     """The period to compare with: the same span just before (previous_period) or a year earlier."""
     if growth == "previous_year":
         start, end = shift_date(period.start, "year", -1), shift_date(period.end, "year", -1)
-        label = f"{period.text()} − 1 year"
-        if period.label and period.label.isdigit():
-            label = str(int(period.label) - 1)
-        return Period(start=start, end=end, label=label)
+        return Period(start=start, end=end, label=period_label(start, end))
     span = (period.end - period.start).days + 1
     # Whole months/quarters/years shift by their calendar length; other spans by their day count.
     if period.start.day == 1 and (period.end + dt.timedelta(days=1)).day == 1:
@@ -821,7 +855,7 @@ def shift_period(period: Period, growth: str) -> Period:
         end = period.start - dt.timedelta(days=1)
     else:
         start, end = period.start - dt.timedelta(days=span), period.start - dt.timedelta(days=1)
-    return Period(start=start, end=end, label=f"{start.isoformat()} → {end.isoformat()}")
+    return Period(start=start, end=end, label=period_label(start, end))
 
 
 def choose_chart(

@@ -79,7 +79,7 @@ class Interpretation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["metric", "list", "analysis", "sql"]
+    kind: Literal["metric", "list", "analysis", "sql", "why"]
     language: Literal["en", "zh"] = "en"
     metrics: list[str] = Field(default_factory=list)
     dimensions: list[str] = Field(default_factory=list)
@@ -108,8 +108,8 @@ class Interpretation(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Interpretation:
-        if self.kind == "metric" and not self.metrics:
-            raise ValueError("a metric question needs at least one metric")
+        if self.kind in ("metric", "why") and not self.metrics:
+            raise ValueError(f"a {self.kind} question needs at least one metric")
         if self.kind == "list" and self.entity is None:
             raise ValueError("a list question needs an entity")
         if self.kind == "analysis" and not self.analysis:

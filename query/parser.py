@@ -151,7 +151,6 @@ OUT_OF_SCOPE = (
 )
 REFUSE = {
     "delete",
-    "drop",
     "remove",
     "update",
     "insert",
@@ -169,6 +168,8 @@ REFUSE = {
     "清除",
 }
 #: "where do users drop off", "drop-out rate": leaving a funnel, not the SQL command DROP.
+_DROP_DATA = re.compile(r"\bdrop\s+(?:the\s+|all\s+|my\s+)?(?:table|tables|database|schema|column|data|rows|"
+                        r"records|customers|orders|everything)\b")
 _DROP_OFF = re.compile(r"\bdrop(?:s|ped|ping)?[\s-]?(?:off|out)s?\b")
 _SQL_FRAGMENT = re.compile(r"'\s*(?:or|and)\s*'|--|;\s*\w|/\*|'\s*=\s*'|\bunion\s+select\b", re.IGNORECASE)
 TIME_WORDS = _words("""
@@ -204,7 +205,9 @@ KEYWORDS = (
     | {w for names in ENTITIES.values() for w in names}
     | {"many", "number", "count", "how", "much", "多少", "几个", "数量", "名", "前", "后", "倒数", "只", "仅"}
     | TIME_WORDS | COMMON_EN | {"卖得", "卖的", "卖出", "收到", "贡献", "带来", "产生", "新建", "新增", "多少个",
-                                       "多少位", "多少名", "多少家", "多少人", "条", "共", "岁"}
+                                       "多少位", "多少名", "多少家", "多少人", "条", "共", "岁",
+                                       "exclude", "excluding", "without", "except", "去掉", "排除", "不含",
+                                       "不包括", "除了", "剔除", "除去", "instead", "只看", "仅看", "换成", "改成"}
 )
 _DEFAULT_TOP = 10
 _FUNCTION_CHARS = set("的了是在和与及或个位名家些哪多少吗呢吧啊有没不把被从")
@@ -229,6 +232,7 @@ class ParseState:
     language: str
     blanked: list[tuple[int, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    fragment: bool = False  # a follow-up: return what was said even without a metric
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -266,12 +270,20 @@ class Parser:
         ]
 
     # -- entry point ------------------------------------------------------------------------------------
-    def parse(self, question: str, *, as_of: dt.date | None = None) -> Interpretation:
+    def parse_fragment(self, question: str, *, as_of: dt.date | None = None) -> Interpretation:
+        """Parse a follow-up ("only online", "by month", "去年呢"): like :meth:`parse`, but a question without
+        a metric of its own is returned (unvalidated, ``metrics`` may be empty) for the session to merge."""
+        return self.parse(question, as_of=as_of, fragment=True)
+
+    def parse(self, question: str, *, as_of: dt.date | None = None, fragment: bool = False) -> Interpretation:
         """Understand ``question``; raise NotUnderstoodError naming the words that made no sense."""
         if len(question) > 2000:
             raise NotUnderstoodError(
                 "The question is too long (over 2,000 characters).", hint="Ask one short question at a time."
             )
+        from crmlens.query.glossary import expand_questions
+
+        question, glossary_notes = expand_questions(question, self.catalog.glossary)
         text = normalize(question)
         if not text:
             raise NotUnderstoodError("The question is empty.", suggestions=self.suggest(""))
@@ -291,13 +303,19 @@ class Parser:
             raise NotUnderstoodError(_say(state, en, zh), unknown_words=outside, suggestions=self.suggest(question))
         text, typo_notes = self._correct_typos(text)
         words = set(re.findall(r"[a-z]+", _DROP_OFF.sub(" ", text)))
-        if words & REFUSE or any(w in text for w in REFUSE if has_chinese(w)):
+        dropping = _DROP_DATA.search(text)  # "drop" alone is a decline ("why did sales drop"); "drop table" is not
+        if words & REFUSE or any(w in text for w in REFUSE if has_chinese(w)) or dropping:
             raise NotUnderstoodError(
                 "crmlens only reads data: it does not delete, change or add anything from a question.",
-                unknown_words=sorted((words & REFUSE) | {w for w in REFUSE if has_chinese(w) and w in text}),
+                unknown_words=sorted(
+                    (words & (REFUSE | ({"drop"} if dropping else set())))
+                    | {w for w in REFUSE if has_chinese(w) and w in text}
+                ),
                 hint="Change data by loading files with `crmlens load`.",
             )
         state.text = text
+        state.fragment = fragment
+        state.notes += glossary_notes
         state.notes += [_say(state, f"read '{a}' as '{b}'", f"将「{a}」理解为「{b}」") for a, b in typo_notes]
         return self._parse(state)
 
@@ -501,7 +519,7 @@ class Parser:
         i = 0
         while i < len(tokens):
             tok = tokens[i]
-            if i in covered or tok.cjk or len(tok.text) < 4 or tok.text in STOP_EN or tok.text.isdigit():
+            if i in covered or tok.cjk or len(tok.text) < 4 or tok.text in self._known or tok.text.isdigit():
                 i += 1
                 continue
             if i + 1 < len(tokens) and i + 1 not in covered and not tokens[i + 1].cjk:
@@ -616,7 +634,8 @@ class Parser:
             growth = "previous_period" if not compare else None
         ignored = self._ignored(unknown)
         used = len(metrics) + len(dims) + len(filters) + len(conditions) + (entity is not None)
-        if len(ignored) >= 2 and len(ignored) >= used:
+        strangers = [w for w in ignored if w not in self._known]  # words of no vocabulary at all
+        if len(strangers) >= 2 and len(strangers) >= used:
             self._not_understood(st, matches, unknown)  # too little of the question made sense
         if is_list:
             assert entity is not None
@@ -636,7 +655,7 @@ class Parser:
                 metrics = ["revenue"]
                 dims = [entity_dim, *[d for d in dims if d != entity_dim]]
                 notes.append(_say(st, "ranked by revenue (no measure named)", "未指定指标，按销售额排名"))
-            else:
+            elif not st.fragment:
                 self._not_understood(st, matches, unknown)
         metrics, swap_notes = self._reachable_metrics(st, metrics, dims, filters)
         notes += swap_notes
@@ -650,18 +669,22 @@ class Parser:
             notes.append(_say(st, f"no period named: {period.text()}", f"未指定时间：{period.text()}"))
         if grain is None and not growth and any(t.kind == "grain" and t.grain is None for t in times):
             grain = _default_grain(period)
-        if (top or order) and not dims and not grain and not compare:
+        if (top or order) and not dims and not grain and not compare and not st.fragment:
             order = None
-        if share and not dims and not grain:
+        if share and not dims and not grain and not st.fragment:
             notes.append(_say(st, "share needs a breakdown; showing the total", "占比需要分组，显示总计"))
             share = False
-        if limit and not dims and not grain and not compare:
+        if limit and not dims and not grain and not compare and not st.fragment:
             limit = None
-        return Interpretation(
-            kind="metric", language=st.language, metrics=metrics, dimensions=dims, grain=grain, period=period,
-            compare=compare, growth=growth, share=share, filters=filters, groups=groups, order=order, limit=limit,
-            notes=notes, ignored=ignored, alternatives=alternatives,
-        )
+        fields: dict[str, Any] = {
+            "kind": "metric", "language": st.language, "metrics": metrics, "dimensions": dims, "grain": grain,
+            "period": period, "compare": compare, "growth": growth, "share": share, "filters": filters,
+            "groups": groups, "order": order, "limit": limit, "notes": notes, "ignored": ignored,
+            "alternatives": alternatives,
+        }
+        if st.fragment and not metrics:
+            return Interpretation.model_construct(**fields)  # a follow-up: merged by the session
+        return Interpretation(**fields)
 
     def _reachable_metrics(self, st: ParseState, metrics: list[str], dims: list[str],
                            filters: list[Filter]) -> tuple[list[str], list[str]]:
@@ -772,6 +795,7 @@ class Parser:
         mentioned: list[tuple[int, str]] = []
         alternatives: list[str] = []
         seen_alt: set[str] = set()
+        excluded: dict[str, list[str]] = {}  # "exclude returns", "去掉退货"
         explains: dict[str, int] = {}  # dimension -> how many value words of the question it can explain
         for m in matches:
             for target in {x.target for x in m.meanings if x.kind in ("value", "group")}:
@@ -796,12 +820,15 @@ class Parser:
                 if self._reach(base, cat.dimensions[best.target].table) >= 99 and base is not None:
                     notes.append(f"'{m.text}' ({cat.dimensions[best.target].title.lower()}) does not apply here")
                     continue
-                bucket = values.setdefault(best.target, [])
+                negative = _negated(raw, m.text)
+                bucket = (excluded if negative else values).setdefault(best.target, [])
                 members = [best.value] if best.kind == "value" else list(best.values)
                 for v in members:
                     if v is not None and v not in bucket:
                         bucket.append(v)
                 label = m.text if best.kind == "group" else str(best.value)
+                if negative:
+                    continue
                 labels.setdefault(best.target, []).append(
                     ValueGroup(dimension=best.target, label=label, values=[v for v in members if v is not None])
                 )
@@ -821,7 +848,7 @@ class Parser:
                 if cat.dimensions[best_dim.target].kind == "number":
                     continue  # amounts and day counts filter ("over 1000"); they are not breakdowns
                 mentioned.append((m.start, best_dim.target))
-        filters: list[Filter] = []
+        filters: list[Filter] = [Filter(dimension=d, op="not in", values=list(v)) for d, v in excluded.items()]
         groups: list[ValueGroup] = []
         for dim, vals in values.items():
             filters.append(Filter(dimension=dim, op="in" if len(vals) > 1 else "=", values=list(vals)))
@@ -1046,6 +1073,17 @@ class Parser:
         return suggestions(self, question, n)
 
 
+_NEGATION = re.compile(
+    r"(?:\bexclud(?:e|ing)|\bwithout|\bexcept|\bnot|\bno|\bother than|去掉|排除|不含|不包括|除了|剔除|除去)\s*$"
+)
+
+
+def _negated(raw: str, phrase: str) -> bool:
+    """Is the value ``phrase`` excluded ("exclude returns", "without tmall", "去掉退货")?"""
+    at = raw.find(phrase)
+    return at > 0 and _NEGATION.search(raw[max(0, at - 14) : at].rstrip()) is not None
+
+
 def _replace_once(text: str, old: str, template: str) -> str:
     """Replace the first occurrence of ``old`` in ``text`` (ignoring case) by ``template`` with ``{}`` standing
     for the words as they were typed."""
@@ -1102,6 +1140,13 @@ def build_lexicon(catalog: Catalog) -> Lexicon:
             members = tuple(x for x in group if x in present)
             if members:
                 lex.add(word, Meaning("group", dim_name, values=members, source=word))
+    for g in catalog.glossary:  # the user's own words
+        if g.kind == "metric" and g.target in catalog.metrics:
+            lex.add(g.term, Meaning("metric", g.target, source=g.term))
+        elif g.kind == "dimension" and g.target in catalog.dimensions:
+            lex.add(g.term, Meaning("dimension", g.target, source=g.term))
+        elif g.kind == "value" and g.target in catalog.dimensions and g.value:
+            lex.add(g.term, Meaning("value", g.target, value=g.value, source=g.term))
     for p in catalog.phrases:
         if p.analysis in catalog.analyses:
             lex.add(p.text, Meaning("analysis", p.analysis, params=tuple(sorted(p.params.items())), source=p.text))

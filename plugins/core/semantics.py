@@ -337,6 +337,9 @@ CORE_METRICS: tuple[Metric, ...] = (
         "nullif(count(DISTINCT events.session_id), 0)",
         time_column="event_time",
         format="percent",
+        numerator="purchase_sessions",
+        denominator="sessions",
+
         synonyms=[
             "conversion",
             "session conversion",
@@ -348,6 +351,19 @@ CORE_METRICS: tuple[Metric, ...] = (
             "成交转化率",
             "转化",
         ],
+        requires={"events": ["session_id", "event_type", "event_time"]},
+    ),
+    Metric(
+        name="purchase_sessions",
+        title="Sessions with a purchase",
+        title_zh="成交会话数",
+        table="events",
+        description_zh="有购买事件的去重会话数",
+        description="distinct sessions with a purchase event",
+        expression="count(DISTINCT events.session_id) FILTER (WHERE events.event_type = 'purchase')",
+        time_column="event_time",
+        format="count",
+        synonyms=["converted sessions", "purchasing sessions", "成交会话数", "购买会话数"],
         requires={"events": ["session_id", "event_type", "event_time"]},
     ),
     Metric(
