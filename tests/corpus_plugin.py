@@ -78,6 +78,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     tr.write_line(_line("accuracy overall", report.results))
     tr.write_line(_line("  answers (table)", [r for r in report.results if r.expect == "table"]))
     tr.write_line(_line("  refusals", [r for r in report.results if r.expect == "refuse"]))
+    routed = [r for r in report.results if r.expect == "analysis"]
+    if routed:
+        tr.write_line(_line("  routed to analyses", routed))
 
     tags = Counter(key for r in report.results for t in r.tags if (key := _tag_summary_key(t)) is not None)
     if tags:

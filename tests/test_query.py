@@ -122,7 +122,8 @@ def test_value_groups_become_labelled_rows(engine: Engine) -> None:
 
 
 def test_generic_dimension_word_follows_the_metric(engine: Engine) -> None:
-    assert engine.ask("NPS by channel").interpretation.dimensions == ["feedback_channel"]  # type: ignore[union-attr]
+    assert engine.ask("CSAT by channel").interpretation.dimensions == ["feedback_channel"]  # type: ignore[union-attr]
+    assert engine.ask("tickets by channel").interpretation.dimensions == ["ticket_channel"]  # type: ignore[union-attr]
     assert engine.ask("revenue by channel").interpretation.dimensions == ["order_channel"]  # type: ignore[union-attr]
 
 

@@ -48,8 +48,8 @@ REL_TOL = 1e-6
 ABS_TOL = 1e-9
 
 LANGS = {"en", "zh"}
-EXPECTS = {"table", "refuse"}
-KNOWN_KEYS = {"id", "lang", "question", "expect", "ordered", "ignore_columns", "sql", "tags"}
+EXPECTS = {"table", "refuse", "analysis"}
+KNOWN_KEYS = {"id", "lang", "question", "expect", "ordered", "ignore_columns", "sql", "tags", "analysis"}
 REFUSAL_ERRORS = (NotUnderstoodError, MissingDataError)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TOP_N = re.compile(r"ORDER BY (\w+) (DESC|ASC) LIMIT (\d+)", re.IGNORECASE)
@@ -69,6 +69,7 @@ class Case:
     ignore_columns: tuple[str, ...]
     sql: str | None
     tags: tuple[str, ...]
+    analysis: str | None = None  # expect = "analysis": the analysis the question must be routed to
 
 
 def load_raw_cases(path: Path = CORPUS_PATH) -> list[dict[str, Any]]:
@@ -90,6 +91,7 @@ def to_case(raw: dict[str, Any]) -> Case:
         ignore_columns=tuple(raw.get("ignore_columns", ())),
         sql=raw.get("sql"),
         tags=tuple(raw.get("tags", ())),
+        analysis=raw.get("analysis"),
     )
 
 
@@ -191,6 +193,19 @@ def evaluate(engine: Engine, case: Case) -> CaseResult:
     def result(passed: bool, reason: str = "") -> CaseResult:
         return CaseResult(case.id, case.lang, case.question, case.expect, passed, reason, case.tags)
 
+    if case.expect == "analysis":
+        # Routing is what the case checks: interpret the question, do not run the analysis (the
+        # analyses have their own tests, and running them here would cost minutes).
+        from crmlens.query.answer import interpret
+
+        try:
+            it = interpret(engine, case.question)
+        except Exception as exc:
+            return result(False, f"raised {short(exc)}")
+        routed = (it.kind, it.analysis)
+        if routed == ("analysis", case.analysis):
+            return result(True)
+        return result(False, f"routed to {routed}, expected ('analysis', {case.analysis!r})")
     try:
         answer = engine.ask(case.question)
     except REFUSAL_ERRORS as exc:
@@ -206,6 +221,12 @@ def evaluate(engine: Engine, case: Case) -> CaseResult:
     if case.expect == "refuse":
         shape = f"{table.shape[0]} rows x {list(table.columns)}" if isinstance(table, pd.DataFrame) else "an answer"
         return result(False, f"answered instead of refusing: {shape}{understood}")
+    if case.expect == "analysis":
+        it = getattr(answer, "interpretation", None)
+        routed = (getattr(it, "kind", None), getattr(it, "analysis", None))
+        if routed == ("analysis", case.analysis):
+            return result(True)
+        return result(False, f"routed to {routed}, expected ('analysis', {case.analysis!r}){understood}")
     if not isinstance(table, pd.DataFrame):
         return result(False, f"the answer has no table (got {type(table).__name__}){understood}")
     assert case.sql is not None
@@ -302,6 +323,12 @@ def corpus_problems(engine: Engine, raws: list[dict[str, Any]]) -> list[str]:
         if case.expect == "refuse":
             if case.sql is not None:
                 problems.append(f"{where} a refusal has no sql")
+            continue
+        if case.expect == "analysis":
+            if case.sql is not None or not isinstance(case.analysis, str) or not case.analysis:
+                problems.append(f"{where} an analysis case has an analysis name and no sql")
+            elif case.analysis not in {a.name for a in engine.analyses()}:
+                problems.append(f"{where} no installed plugin provides the analysis {case.analysis!r}")
             continue
         if not isinstance(case.sql, str) or not case.sql.strip():
             problems.append(f"{where} needs sql")
