@@ -167,17 +167,62 @@ def _frame_result(title: str, rows: list[dict[str, Any]], columns: list[str], su
 def main(ctx: click.Context, db: str | None, fmt: str | None, as_of: str | None, debug: bool | None) -> None:
     """crmlens: answers from your customer data, offline.
 
+    With no command, opens the terminal UI on --db (or $CRMLENS_DB, else the demo database).
+
     \b
     Examples:
+      crmlens                               # the terminal UI on the demo database
+      crmlens --db my.duckdb                # the terminal UI on your database
       crmlens demo                          # build the demo database
       crmlens tables                        # what is loaded
       crmlens run segmentation.rfm          # run an analysis
       crmlens sql "SELECT count(*) FROM orders"
       crmlens --db my.duckdb load customers.csv orders.xlsx
     """
-    _merge(ctx, db=db, format=fmt, as_of=as_of, debug=debug)
+    settings = _merge(ctx, db=db, format=fmt, as_of=as_of, debug=debug)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if not _interactive():
+            click.echo(ctx.get_help())  # piped or scripted: the help, not a full-screen app
+            return
+        _open_tui(settings, read_only=False)
+
+
+def _interactive() -> bool:
+    """True when both stdin and stdout are a terminal (where a full-screen app can run)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _open_tui(settings: Settings, *, read_only: bool) -> None:
+    import datetime as dt
+    from pathlib import Path
+
+    from crmlens.tui import run as run_tui
+
+    db = _db_path(settings)
+    with _errors(settings):
+        try:
+            as_of_ok = settings.as_of is None or bool(dt.date.fromisoformat(settings.as_of.strip()))
+        except ValueError:
+            as_of_ok = False
+        if not as_of_ok or (db is not None and not Path(db).expanduser().exists()):
+            from crmlens.engine import Engine  # only on this error path: its own message, before any screen
+
+            Engine.open(db, as_of=settings.as_of, create=False).close()
+        run_tui(db, as_of=settings.as_of, read_only=read_only)
+
+
+@main.command()
+@click.option("--read-only", is_flag=True, help="Open the database read-only (analyses cannot save results).")
+@global_options
+def tui(settings: Settings, read_only: bool) -> None:
+    """Open the terminal UI: ask questions, browse the catalog, run analyses (same as bare `crmlens`).
+
+    \b
+    Examples:
+      crmlens tui                           # on the demo database
+      crmlens tui --db my.duckdb --as-of 2025-12-31
+    """
+    _open_tui(settings, read_only=read_only)
 
 
 @main.command()
