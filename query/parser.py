@@ -71,6 +71,7 @@ ENTITIES = {
 ENTITY_DIMENSION = {"customers": "customer", "products": "product"}
 _ENTITY_WORDS = {w for names in ENTITIES.values() for w in names}
 DESC_WORDS = {
+    "从高到低", "降序", "由高到低", "从大到小",
     "highest",
     "most",
     "best",
@@ -93,6 +94,7 @@ DESC_WORDS = {
     "靠前",
 }
 ASC_WORDS = {
+    "从低到高", "升序", "由低到高", "从小到大",
     "lowest",
     "least",
     "fewest",
@@ -168,8 +170,8 @@ REFUSE = {
     "清除",
 }
 #: "where do users drop off", "drop-out rate": leaving a funnel, not the SQL command DROP.
-_DROP_DATA = re.compile(r"\bdrop\s+(?:the\s+|all\s+|my\s+)?(?:table|tables|database|schema|column|data|rows|"
-                        r"records|customers|orders|everything)\b")
+_DROP_DATA = re.compile(r"\bdrop\s+(?:the\s+|all\s+|my\s+)?(?:\w+\s+)?(?:table|tables|database|schema|column|"
+                        r"data|rows|records|everything)\b|\bdrop\s+(?:all|every)\b")
 _DROP_OFF = re.compile(r"\bdrop(?:s|ped|ping)?[\s-]?(?:off|out)s?\b")
 _SQL_FRAGMENT = re.compile(r"'\s*(?:or|and)\s*'|--|;\s*\w|/\*|'\s*=\s*'|\bunion\s+select\b", re.IGNORECASE)
 TIME_WORDS = _words("""
@@ -207,7 +209,8 @@ KEYWORDS = (
     | TIME_WORDS | COMMON_EN | {"卖得", "卖的", "卖出", "收到", "贡献", "带来", "产生", "新建", "新增", "多少个",
                                        "多少位", "多少名", "多少家", "多少人", "条", "共", "岁",
                                        "exclude", "excluding", "without", "except", "去掉", "排除", "不含",
-                                       "不包括", "除了", "剔除", "除去", "instead", "只看", "仅看", "换成", "改成"}
+                                       "不包括", "除了", "剔除", "除去", "instead", "只看", "仅看", "换成", "改成",
+                                       "排", "排序", "排列", "高到", "低到", "well", "too"}
 )
 _DEFAULT_TOP = 10
 _FUNCTION_CHARS = set("的了是在和与及或个位名家些哪多少吗呢吧啊有没不把被从")

@@ -31,12 +31,13 @@ if TYPE_CHECKING:
 
 _FOLLOW_EN = re.compile(
     r"^\s*(?:and|what about|how about|now|also|then|but|ok(?:ay)?|same|only|just|exclud\w*|without|instead|"
-    r"show (?:it|that|them|me that)|break (?:it|that) down|split (?:it|that))\b|\binstead\b|\bsame period\b",
+    r"show (?:it|that|them|me that)|break (?:it|that) down|split (?:it|that))\b|\binstead\b|\bsame period\b|"
+    r"\bas well\b|\btoo\b",
     re.IGNORECASE,
 )
 _FOLLOW_ZH = re.compile(r"呢\s*[?？]?\s*$|^\s*(?:那|那么|只看|仅看|只要|换成|改成|改为|去掉|排除|不含|再|还有)|同期")
 _INSTEAD = re.compile(r"\binstead\b|换成|改成|改为|而不是", re.IGNORECASE)
-_ALSO = re.compile(r"^\s*(?:and also|also|and)\s+(?:by|per)\b|再按|同时按", re.IGNORECASE)
+_ALSO = re.compile(r"^\s*(?:and also|also|and)\s+(?:by|per)\b|\bas well\b|\btoo\b|再按|同时按", re.IGNORECASE)
 _SAME_LAST_YEAR = re.compile(r"same period last year|去年同期|上年同期", re.IGNORECASE)
 #: Drill-down: the next level below a dimension, and below a time grain.
 DRILL_DOWN = {
@@ -166,7 +167,10 @@ class Session:
         def say(en: str, zh_text: str) -> None:
             said.append(zh_text if zh else en)
 
-        if frag.metrics and frag.metrics != prev.metrics and prev.kind == "metric":
+        entity_words = {"orders", "customers"}
+        qualifier_only = bool(frag.filters or frag.groups) and set(frag.metrics) <= entity_words
+        if frag.metrics and frag.metrics != prev.metrics and prev.kind == "metric" and not qualifier_only:
+            # ("only app orders", "only business customers": the entity word qualifies the filter)
             changes["metrics"] = list(frag.metrics)
             names = ", ".join(
                 (cat.metrics[m].title_zh or cat.metrics[m].title) if zh else cat.metrics[m].title for m in frag.metrics
@@ -185,6 +189,9 @@ class Session:
                     else ", ".join(cat.dimensions[d].title.lower() for d in dims)
                 )
                 say(f"broken down by {names}", f"改为按{names}")
+        if frag.grain and not frag.dimensions and _INSTEAD.search(question) and prev.dimensions:
+            changes["dimensions"] = []  # "by month instead": time replaces the breakdown
+            say("no other breakdown", "不再按其他维度拆分")
         if frag.grain and frag.grain != prev.grain:
             changes["grain"] = frag.grain
             say(

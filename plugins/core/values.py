@@ -76,7 +76,8 @@ COUNTRIES: dict[str, list[str]] = {
 ORDER_CHANNELS: dict[str, list[str]] = {
     "web": ["website", "web shop", "webshop", "官网", "网站", "网页"],
     "app": ["mobile app", "app端", "移动端", "应用"],
-    "store": ["stores", "shop", "retail store", "offline store", "门店", "实体店", "线下门店", "店铺"],
+    "store": ["stores", "shop", "retail store", "offline store", "in-store", "in store", "门店", "实体店", "线下门店",
+              "店铺"],
     "tmall": ["天猫", "淘宝", "taobao"],
     "jd": ["京东", "jd.com", "jingdong"],
     "wechat": ["微信", "小程序", "weixin"],
