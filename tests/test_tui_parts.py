@@ -102,7 +102,7 @@ def test_parse_slash() -> None:
     with pytest.raises(UsageError, match="Could not read the arguments"):
         parse_slash("/db 'unclosed")
     names = [c.name for c in SLASH_COMMANDS]
-    assert names == ["help", "sql", "run", "export", "plugins", "tables", "db", "asof", "clear", "quit"]
+    assert names == ["help", "sql", "run", "export", "plugins", "tables", "db", "asof", "glossary", "clear", "quit"]
     assert COMMANDS_BY_NAME["export"].usage == "/export csv|parquet|xlsx [PATH]"
 
 

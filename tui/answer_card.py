@@ -41,6 +41,7 @@ class AnswerCard(Card):
         explanation: str = "",
         show_timing: bool = True,
         alternatives: list[str] | None = None,
+        hint: str = "",
     ) -> None:
         super().__init__(classes="answer")
         self.result = result
@@ -48,6 +49,7 @@ class AnswerCard(Card):
         self.explanation = explanation
         self.show_timing = show_timing
         self.alternatives = list(alternatives or [])
+        self.hint = hint  # e.g. "Ctrl+G saves … to the glossary"
         self.chart_data: ChartData | None = None
         self.chart_error = ""
         try:
@@ -62,6 +64,8 @@ class AnswerCard(Card):
             yield line(f"❯ {self.question}", "question")
         if self.explanation:
             yield line(self.explanation, "interpretation")
+        if self.hint:
+            yield line(self.hint, "hint")
         meta = [r.title, f"{r.row_count:,} row{'s' if r.row_count != 1 else ''}"]
         if self.show_timing and r.elapsed_ms:
             meta.append(f"{r.elapsed_ms / 1000:.2f} s" if r.elapsed_ms >= 100 else f"{r.elapsed_ms:.0f} ms")

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from crmlens.engine.result import Result
     from crmlens.query.session import Session
     from crmlens.tui.catalog_data import CatalogData
+    from crmlens.tui.glossary_data import GlossaryOffer
     from crmlens.tui.history import History
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -87,6 +88,8 @@ class CrmlensApp(App[None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("escape", "focus_prompt", "Prompt", show=False),
         Binding("f2", "focus_answer", "Last table"),
+        Binding("f3", "glossary", "Glossary", show=False),
+        Binding("ctrl+g", "save_to_glossary", "Save words to glossary"),
         Binding("ctrl+b", "toggle_sidebar", "Catalog"),
         Binding("ctrl+t", "toggle_theme", "Theme"),
         Binding("ctrl+l", "clear", "Clear", show=False),
@@ -123,6 +126,10 @@ class CrmlensApp(App[None]):
         self._cards: dict[int, PendingCard] = {}
         self._sidebar_choice: bool | None = None
         self._as_of_text = ""
+        # a question not understood (question, unknown words, suggestions), then the offer to save its words
+        # to the glossary as meaning the suggestion the analyst chose (Ctrl+G)
+        self._not_understood: tuple[str, tuple[str, ...], list[str]] | None = None
+        self.glossary_offer: GlossaryOffer | None = None
         self.theme = DARK
 
     # -- layout ------------------------------------------------------------------------------------
@@ -325,6 +332,8 @@ class CrmlensApp(App[None]):
 
             if error.suggestions and not self.prompt.value:
                 self.prompt.show_did_you_mean(error.suggestions)
+            if error.suggestions and error.unknown_words and question:
+                self._not_understood = (question, tuple(error.unknown_words), list(error.suggestions))
             return SuggestionCard(question, error.message, error.suggestions, error.hint or "")
         return error_card(error, question)
 
@@ -340,6 +349,8 @@ class CrmlensApp(App[None]):
             return self._current is not None and self._current.cancellable
         if action == "focus_prompt":
             return self.screen.focused is not self.prompt and self.screen is self.screen_stack[0]
+        if action == "save_to_glossary":
+            return self.glossary_offer is not None and self.screen is self.screen_stack[0]
         return True
 
     def action_focus_prompt(self) -> None:
@@ -408,17 +419,36 @@ class CrmlensApp(App[None]):
             self._slash(text)
             return
 
+        offer = self._offer_for(text)
+
         def work(progress: ProgressFn) -> Any:
             self._engine_now()
             assert self.session is not None
             return in_thread(self.session.ask(text))
 
         def done(answer: Any) -> Widget:
+            hint = ""
+            if offer is not None:
+                self.glossary_offer = offer
+                self.refresh_bindings()
+                hint = f"Ctrl+G saves “{offer.term}” to the glossary as meaning this question."
             return self._answer_card(
-                answer, question=text, explanation=answer.explanation, alternatives=answer.alternatives
+                answer, question=text, explanation=answer.explanation, alternatives=answer.alternatives, hint=hint
             )
 
         self._submit(Job("ask", work, done, question=text))
+
+    def _offer_for(self, text: str) -> GlossaryOffer | None:
+        """A new question ends the last offer; one of the suggestions for a question not understood makes one."""
+        from crmlens.tui.glossary_data import GlossaryOffer
+
+        not_understood, self._not_understood = self._not_understood, None
+        self.glossary_offer = None
+        self.refresh_bindings()
+        if not_understood is None or text not in not_understood[2]:
+            return None
+        question, words, _ = not_understood
+        return GlossaryOffer(question=question, words=words, chosen=text)
 
     @guarded
     def on_drill(self, message: Drill) -> None:
@@ -446,7 +476,13 @@ class CrmlensApp(App[None]):
         return self.engine
 
     def _answer_card(
-        self, result: Result, *, question: str, explanation: str = "", alternatives: list[str] | None = None
+        self,
+        result: Result,
+        *,
+        question: str,
+        explanation: str = "",
+        alternatives: list[str] | None = None,
+        hint: str = "",
     ) -> Widget:
         from crmlens.tui.answer_card import AnswerCard
 
@@ -458,6 +494,7 @@ class CrmlensApp(App[None]):
             explanation=explanation,
             show_timing=self.show_timing,
             alternatives=alternatives,
+            hint=hint,
         )
 
     # -- slash commands ------------------------------------------------------------------------------
@@ -677,6 +714,9 @@ class CrmlensApp(App[None]):
 
         self._submit(Job("db", work, done, question=text, cancellable=False))
 
+    def _cmd_glossary(self, call: SlashCall, text: str) -> None:
+        self.action_glossary()
+
     def _cmd_asof(self, call: SlashCall, text: str) -> None:
         if len(call.args) > 1:
             raise self._usage("asof")
@@ -709,6 +749,54 @@ class CrmlensApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_glossary(self) -> None:
+        """F3 or /glossary: the glossary, to add and remove the user's own words."""
+        from crmlens.tui.glossary_screen import GlossaryScreen
+
+        if self.screen is self.screen_stack[0]:
+            self.push_screen(GlossaryScreen())
+
+    @guarded
+    def action_save_to_glossary(self) -> None:
+        """Ctrl+G after choosing a suggestion: the words not understood now mean that suggestion's question."""
+        offer = self.glossary_offer
+        if offer is None:
+            raise SkipAction()
+        self.glossary_offer = None
+        self.refresh_bindings()
+
+        def work(progress: ProgressFn) -> Any:
+            from crmlens.tui.glossary_data import save_offer
+
+            return save_offer(self._engine_now(), offer)
+
+        def done(entry: Any) -> Widget:
+            return NoticeCard(
+                f"Saved to the glossary: “{entry.term}” means “{entry.target}”.",
+                f"“{offer.question}” is understood from now on; F3 or /glossary lists and removes entries.",
+                kind="saved",
+            )
+
+        self._submit(Job("glossary save", work, done, cancellable=False))
+
+    def run_engine_job(
+        self,
+        label: str,
+        work: Callable[[Engine], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        """Run ``work(engine)`` in the job queue (screens use this: one job on the database at a time);
+        ``done(value)`` or ``failed(error)`` then run on the UI thread."""
+
+        def job_work(progress: ProgressFn) -> Any:
+            return work(self._engine_now())
+
+        def job_done(value: Any) -> None:
+            done(value)
+
+        self._submit(Job(label, job_work, job_done, cancellable=False, failed=failed))
 
     @guarded
     def action_clear(self) -> None:
@@ -753,6 +841,12 @@ class CrmlensApp(App[None]):
             title = command.usage.replace("[", "").replace("]", "")
             yield SystemCommand(title, command.help, callback)
         yield SystemCommand("Catalog", "Show or hide the catalog sidebar (Ctrl+B)", self.action_toggle_sidebar)
+        if self.glossary_offer is not None:
+            yield SystemCommand(
+                "Save words to glossary",
+                f"“{self.glossary_offer.term}” means “{self.glossary_offer.chosen}” from now on (Ctrl+G)",
+                self.action_save_to_glossary,
+            )
 
     def close_engine(self) -> None:
         """Close the database if this app opened it (call after the app has exited)."""

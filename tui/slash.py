@@ -31,6 +31,7 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("tables", "", "List the tables of the database with their row counts."),
     SlashCommand("db", "PATH", "Open another crmlens database (a DuckDB file).", takes_args=True),
     SlashCommand("asof", "[DATE]", "Show or set the 'today' used for relative dates (YYYY-MM-DD).", takes_args=True),
+    SlashCommand("glossary", "", "Show the glossary (your words and what they mean); add and remove entries."),
     SlashCommand("clear", "", "Clear the conversation."),
     SlashCommand("quit", "", "Quit crmlens."),
 )
