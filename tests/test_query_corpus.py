@@ -280,7 +280,9 @@ def documented_metrics(path: Path = METRICS_DOC) -> list[str]:
     """Metric names of the '## Metrics' table of docs/metrics.md."""
     text = path.read_text(encoding="utf-8")
     section = text.split("## Metrics", 1)[1].split("## Dimensions", 1)[0]
-    return re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
+    # The core plugin's metrics: other plugins' metrics (sentiment, churn risk, ...) exist only once
+    # their analyses have saved results, and are tested by those plugins.
+    return re.findall(r"^\| `(\w+)` \|.*\| core \|$", section, flags=re.MULTILINE)
 
 
 def top_n_ties(engine: Engine, case: Case, top: re.Match[str]) -> list[str]:
