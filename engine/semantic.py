@@ -153,6 +153,9 @@ class Relation(BaseModel):
     key: list[str]
     references: dict[str, str] = Field(default_factory=dict)
     requires: dict[str, list[str]] = Field(default_factory=dict)
+    produced_by: str | None = Field(
+        default=None, description="The analysis whose saved results fill this relation (said when they are missing)."
+    )
     plugin: str | None = None
 
     @field_validator("sql", mode="before")

@@ -135,8 +135,9 @@ class Compiler:
             return self._list_query(it)
         raise UsageError(f"A {it.kind} question is not compiled to SQL by the query compiler.")
 
-    def breakdown_sets(self, metrics: list[Metric], dims: list[Dimension], periods: list[Period],
-                       filters: list[Filter] | None = None) -> exp.Select:
+    def breakdown_sets(
+        self, metrics: list[Metric], dims: list[Dimension], periods: list[Period], filters: list[Filter] | None = None
+    ) -> exp.Select:
         """One scan giving ``metrics`` per value of each of ``dims`` (and in total) in each of ``periods``:
         ``GROUP BY GROUPING SETS ((d1, period), (d2, period), ..., (period))``, with a ``_set`` column
         naming the dimension of each row ('' for the totals). All metrics must share one base table."""
@@ -152,8 +153,10 @@ class Compiler:
         select.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)]))
         which = exp.Case()
         for d, e in zip(dims, dim_exprs, strict=True):
-            which = which.when(exp.EQ(this=exp.func("grouping", e.copy()), expression=exp.Literal.number(0)),
-                               exp.Literal.string(d.name))
+            which = which.when(
+                exp.EQ(this=exp.func("grouping", e.copy()), expression=exp.Literal.number(0)),
+                exp.Literal.string(d.name),
+            )
         select = select.select(exp.alias_(which.else_(exp.Literal.string("")), "_set"), copy=False)
         return select
 
@@ -182,10 +185,16 @@ class Compiler:
         missing = sorted(t for t in tables if not self.catalog.loaded(t))
         if missing:
             detail: dict[str, list[str]] = {t: [] for t in missing}
+            producers = sorted(
+                {str(r.produced_by) for t in missing if (r := self.catalog.relations.get(t)) and r.produced_by}
+            )
+            hint = (
+                "Run " + " and ".join(f"`crmlens run {p}`" for p in producers) + " first: it saves them."
+                if producers
+                else "Load it with `crmlens load`, or ask about the tables you have (`crmlens tables`)."
+            )
             raise MissingDataError(
-                f"{what} needs data that is not loaded: {', '.join(missing)}.",
-                missing=detail,
-                hint="Load it with `crmlens load`, or ask about the tables you have (`crmlens tables`).",
+                f"{what} needs data that is not loaded: {', '.join(missing)}.", missing=detail, hint=hint
             )
 
     def _joins(self, base: str, tables: set[str], what: str) -> list[JoinStep]:

@@ -309,3 +309,8 @@ def test_cli_ask_as_of_moves_relative_dates(demo_db: Path) -> None:
 
 def test_parser_is_reused_per_catalog(engine: Engine) -> None:
     assert parser_for(engine) is parser_for(engine)
+
+
+def test_missing_saved_results_name_the_analysis_that_saves_them(engine: Engine) -> None:
+    with pytest.raises(MissingDataError, match=r"crmlens run segmentation\.rfm"):
+        engine.ask("revenue by RFM segment")

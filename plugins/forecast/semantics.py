@@ -22,6 +22,7 @@ CHURN_SCORES = TableSpec(
 
 RELATION = Relation(
     name="customer_churn_risk",
+    produced_by="forecast.churn",
     description="The latest churn scores saved by forecast.churn on or before the as-of date, one row per customer.",
     sql="SELECT customer_id, score AS churn_score, risk_band AS churn_risk FROM churn_scores "
     "WHERE as_of = (SELECT max(as_of) FROM churn_scores WHERE as_of <= $as_of)",

@@ -22,6 +22,7 @@ TABLES: tuple[TableSpec, ...] = tuple(store.table_spec(s) for s in store.SOURCES
 RELATIONS: tuple[Relation, ...] = (
     Relation(
         name="review_sentiment_scores",
+        produced_by="reputation.sentiment",
         description="One row per scored review: its sentiment label, score and main aspect (stored by "
         "reputation.sentiment).",
         sql="SELECT review_id, label AS sentiment, score AS sentiment_score, aspect AS review_aspect "
@@ -32,6 +33,7 @@ RELATIONS: tuple[Relation, ...] = (
     ),
     Relation(
         name="comment_sentiment_scores",
+        produced_by="reputation.sentiment",
         description="One row per scored survey answer with a comment: its sentiment label and score (stored by "
         "reputation.sentiment).",
         sql="SELECT feedback_id, label AS comment_sentiment, score AS comment_score, aspect AS comment_aspect "

@@ -25,8 +25,9 @@ def chinese_first(texts: list[str]) -> list[str]:
     return sorted(texts, key=lambda t: bool(_CJK.search(t) and _LATIN.search(t)))
 
 
-def _relation(name: str, scheme: str, column: str, what: str) -> Relation:
+def _relation(name: str, scheme: str, column: str, what: str, analysis: str) -> Relation:
     return Relation(
+        produced_by=analysis,
         name=name,
         description=f"One row per customer of the latest saved {what} run at or before the as-of date: "
         f"its {column.replace('_', ' ')}.",
@@ -39,10 +40,16 @@ def _relation(name: str, scheme: str, column: str, what: str) -> Relation:
 
 
 SEGMENT_RELATIONS: tuple[Relation, ...] = (
-    _relation("rfm_segments", "rfm", "rfm_segment", "RFM segmentation (segmentation.rfm)"),
-    _relation("value_tiers", "value", "value_tier", "value tiering (segmentation.value)"),
-    _relation("lifecycle_stages", "lifecycle", "lifecycle_stage", "lifecycle staging (segmentation.lifecycle)"),
-    _relation("customer_clusters", "cluster", "cluster", "clustering (segmentation.clusters)"),
+    _relation("rfm_segments", "rfm", "rfm_segment", "RFM segmentation (segmentation.rfm)", "segmentation.rfm"),
+    _relation("value_tiers", "value", "value_tier", "value tiering (segmentation.value)", "segmentation.value"),
+    _relation(
+        "lifecycle_stages",
+        "lifecycle",
+        "lifecycle_stage",
+        "lifecycle staging (segmentation.lifecycle)",
+        "segmentation.lifecycle",
+    ),
+    _relation("customer_clusters", "cluster", "cluster", "clustering (segmentation.clusters)", "segmentation.clusters"),
 )
 
 SEGMENT_DIMENSIONS: tuple[Dimension, ...] = (
