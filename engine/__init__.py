@@ -26,7 +26,7 @@ from crmlens.engine.errors import (
 )
 from crmlens.engine.hookspecs import hookimpl
 from crmlens.engine.result import ChartSpec, Column, Result
-from crmlens.engine.semantic import Dimension, Metric, Phrase, Relation
+from crmlens.engine.semantic import Dimension, DimensionFilter, Metric, Phrase, Relation
 
 __all__ = [
     "Analysis",
@@ -38,6 +38,7 @@ __all__ = [
     "CrmlensError",
     "DatabaseError",
     "Dimension",
+    "DimensionFilter",
     "Engine",
     "IngestError",
     "Metric",

@@ -137,6 +137,26 @@ class Dimension(_SemanticItem):
         return parse_expression(value)
 
 
+class DimensionFilter(BaseModel):
+    """A condition on a dimension in an analysis' params, as the question parser writes it:
+    ``{"dimension": "city", "values": ["Shanghai"]}``. Values are compared as text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dimension: str = Field(description="Dimension name, e.g. 'region' or 'device'.")
+    op: Literal["=", "!=", "in", "not in"] = Field(
+        default="=", description="'=' / 'in' keep the values, '!=' / 'not in' leave them out."
+    )
+    values: list[str] = Field(min_length=1, description="Values of the dimension.")
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        return [str(value)]
+
+
 class Relation(BaseModel):
     """A derived table the query layer can join like a canonical one (e.g. per-customer activity).
 

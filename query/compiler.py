@@ -213,6 +213,19 @@ class Compiler:
                     joined.add(step.right_table)
         return steps
 
+    def _join_steps(self, select: exp.Select, steps: list[JoinStep], *, inner_relations: bool = False) -> exp.Select:
+        """LEFT JOIN each step in order (a list keeps only rows its derived relations hold: inner joins)."""
+        for step in steps:
+            inner = inner_relations and step.right_table in self.catalog.relations
+            select = select.join(
+                exp.to_table(step.right_table),
+                on=exp.EQ(this=column(step.left_table, step.left_column),
+                          expression=column(step.right_table, step.right_column)),
+                join_type="inner" if inner else "left",
+                copy=False,
+            )
+        return select
+
     def _with_relations(self, select: exp.Select, tables: set[str], as_of: dt.date) -> exp.Select:
         for name in sorted(tables):
             rel = self.catalog.relations.get(name)
@@ -380,16 +393,7 @@ class Compiler:
         self._require_loaded(needed, what)
         steps = self._joins(base, needed, what)
         select = exp.select().from_(base, copy=False)
-        for step in steps:
-            select = select.join(
-                exp.to_table(step.right_table),
-                on=exp.EQ(
-                    this=column(step.left_table, step.left_column),
-                    expression=column(step.right_table, step.right_column),
-                ),
-                join_type="left",
-                copy=False,
-            )
+        select = self._join_steps(select, steps)
         select = self._with_relations(select, needed, as_of)
         # Default filters shared by every metric of the block go to WHERE; the others become FILTER
         # clauses on that metric's aggregates, so two metrics of one table keep their own definitions.
@@ -695,16 +699,7 @@ class Compiler:
         else:
             select = exp.select(*select_cols).from_(base, copy=False)
         steps = self._joins(base, needed, what)
-        for step in steps:
-            select = select.join(
-                exp.to_table(step.right_table),
-                on=exp.EQ(
-                    this=column(step.left_table, step.left_column),
-                    expression=column(step.right_table, step.right_column),
-                ),
-                join_type="inner" if step.right_table in self.catalog.relations else "left",
-                copy=False,
-            )
+        select = self._join_steps(select, steps, inner_relations=True)
         select = self._with_relations(select, needed, as_of)
         if conditions:
             select = select.where(exp.and_(*conditions), copy=False)
@@ -754,16 +749,7 @@ class Compiler:
         select = exp.select(exp.alias_(self._entity_key(base, key_table, key_name), "entity_key")).from_(
             base, copy=False
         )
-        for step in steps:
-            select = select.join(
-                exp.to_table(step.right_table),
-                on=exp.EQ(
-                    this=column(step.left_table, step.left_column),
-                    expression=column(step.right_table, step.right_column),
-                ),
-                join_type="left",
-                copy=False,
-            )
+        select = self._join_steps(select, steps)
         select = self._with_relations(select, needed, as_of)
         conds: list[exp.Expr] = []
         for m in metrics:

@@ -13,32 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlglot import exp
 
 from crmlens.engine import AnalysisContext, Dimension, MissingDataError, Relation, UsageError
-
-Operator = Literal["=", "!=", "in", "not in"]
-
-
-class DimensionFilter(BaseModel):
-    """A condition on a dimension, as the question parser writes it:
-    ``{"dimension": "city", "values": ["Shanghai"]}``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    dimension: str = Field(description="Dimension name, e.g. 'region' or 'feedback_channel'.")
-    op: Operator = Field("=", description="'=' / 'in' keep the values, '!=' / 'not in' leave them out.")
-    values: list[str] = Field(min_length=1, description="Values of the dimension.")
-
-    @field_validator("values", mode="before")
-    @classmethod
-    def _as_text(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return [str(v) for v in value]
-        return [str(value)]
+from crmlens.engine.semantic import DimensionFilter as DimensionFilter  # one model for every plugin
 
 
 @dataclass(frozen=True)
