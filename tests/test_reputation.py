@@ -287,6 +287,33 @@ def test_questions_only_read_and_score_for_the_answer(demo_path: Path, tmp_path:
         writable.close()
 
 
+def test_questions_in_one_session_score_each_text_once(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before reputation.sentiment has stored anything, the second question reuses the first one's scores (exactly:
+    a score depends only on the text and the model) instead of running the transformer again."""
+    from crmlens.plugins.reputation import store
+    from crmlens.plugins.reputation.sentiment_model import SentimentModel
+
+    monkeypatch.setattr(store, "_recent", {})
+    scored: list[int] = []
+    real = SentimentModel.score
+
+    def counting(self: SentimentModel, texts: Any) -> Any:
+        scored.append(len(texts))
+        return real(self, texts)
+
+    monkeypatch.setattr(SentimentModel, "score", counting)
+    engine = Engine.open(demo_path, read_only=True)
+    try:
+        first = engine.run("reputation.reviews", sentiment="negative", aspect="delivery", limit=20)
+        assert sum(scored) > 100  # the distinct review texts of the demo
+        scored.clear()
+        again = engine.run("reputation.reviews", sentiment="negative", aspect="delivery", limit=20)
+        assert sum(scored) == 0
+        assert again.table.equals(first.table)
+    finally:
+        engine.close()
+
+
 def test_stored_sentiment_becomes_a_dimension_and_metrics(engine: Engine) -> None:
     engine.run("reputation.sentiment")
     answer = engine.ask("review count by sentiment")

@@ -44,6 +44,11 @@ SOURCES: dict[SourceName, Source] = {
     "feedback": Source("feedback", "feedback", "feedback_id", "comment", "submitted_at", "feedback_sentiment"),
 }
 _SCORE_COLUMNS = ("language", "score", "label", "aspect", "aspects")
+#: Scores of the texts scored most recently in this process, by model version and MD5 of the text, so that
+#: questions asked before ``reputation.sentiment`` has stored anything score each text once per session, not
+#: once per question. A text's score depends on nothing but the text and the model, so reusing it is exact.
+RECENT_TEXTS = 100_000
+_recent: dict[str, dict[str, tuple[Any, ...]]] = {}
 
 
 def table_spec(source: Source) -> TableSpec:
@@ -231,23 +236,33 @@ def _score_distinct_texts(ctx: AnalysisContext, stale: str) -> pa.Table:
     from crmlens.plugins.reputation.sentiment_model import model
 
     scorer = model()
+    cache = _recent.setdefault(scorer.version, {})
     n = int(ctx.scalar(f"SELECT count(DISTINCT h) FROM ({stale})") or 0)
     columns: dict[str, list[Any]] = {c: [] for c in ("h", *_SCORE_COLUMNS)}
     done = 0
     for batch in stream(ctx, f"SELECT h, any_value(text) AS text FROM ({stale}) GROUP BY h"):
         ctx.progress(done / max(n, 1), f"scoring sentiment: {done:,} of {n:,} distinct texts")
+        hashes: list[str] = batch.column("h").to_pylist()
         texts: list[str | None] = batch.column("text").to_pylist()
-        scored = scorer.score(texts)
-        tagged = [aspects_of(t) for t in texts]
-        columns["h"] += batch.column("h").to_pylist()
-        columns["language"] += scored.language
-        columns["score"] += scored.score
-        columns["label"] += scored.label
-        columns["aspect"] += [
-            a if t is not None and t.strip() else None for (a, _), t in zip(tagged, texts, strict=True)
-        ]
-        columns["aspects"] += [list(a) for _, a in tagged]
+        missing = [i for i, h in enumerate(hashes) if h not in cache]
+        scored = scorer.score([texts[i] for i in missing])
+        for k, i in enumerate(missing):
+            text = texts[i]
+            aspect, aspects = aspects_of(text)
+            cache[hashes[i]] = (
+                scored.language[k],
+                scored.score[k],
+                scored.label[k],
+                aspect if text is not None and text.strip() else None,
+                list(aspects),
+            )
+        columns["h"] += hashes
+        for h in hashes:
+            for column, value in zip(_SCORE_COLUMNS, cache[h], strict=True):
+                columns[column].append(value)
         done += batch.num_rows
+    while len(cache) > RECENT_TEXTS:  # oldest first: dicts keep insertion order
+        del cache[next(iter(cache))]
     ctx.progress(1.0, f"scored {n:,} distinct texts")
     return pa.table(
         {
