@@ -11,7 +11,8 @@
 * **Emoji** are scored by ``data/lexicon_emoji.tsv`` (else VADER's emoji descriptions), in any
   language, and averaged with the text's score; a text with emoji only gets their score.
 * **Mixed** English/Chinese text is scored per script and averaged by weight.
-* **Long** text: the first 20,000 characters, in pieces of about 1,000 for VADER (averaged by length).
+* **Long** text: the first 20,000 characters, in pieces of about 1,000 for VADER and windows of 128 word
+  pieces for the transformer (each averaged by length).
 
 ``data/PROVENANCE.md`` names every training source, its licence and checksum; ``train.py`` rebuilds
 the model files. Labels: ``positive`` when the score is at least :data:`NEUTRAL_BAND`,

@@ -48,7 +48,7 @@ _SCORE_COLUMNS = ("language", "score", "label", "aspect", "aspects")
 #: questions asked before ``reputation.sentiment`` has stored anything score each text once per session, not
 #: once per question. A text's score depends on nothing but the text and the model, so reusing it is exact.
 RECENT_TEXTS = 100_000
-_recent: dict[str, dict[str, tuple[Any, ...]]] = {}
+_recent: dict[tuple[str, str], tuple[Any, ...]] = {}  # (model version, text MD5) -> the _SCORE_COLUMNS values
 
 
 def table_spec(source: Source) -> TableSpec:
@@ -236,7 +236,7 @@ def _score_distinct_texts(ctx: AnalysisContext, stale: str) -> pa.Table:
     from crmlens.plugins.reputation.sentiment_model import model
 
     scorer = model()
-    cache = _recent.setdefault(scorer.version, {})
+    version = scorer.version
     n = int(ctx.scalar(f"SELECT count(DISTINCT h) FROM ({stale})") or 0)
     columns: dict[str, list[Any]] = {c: [] for c in ("h", *_SCORE_COLUMNS)}
     done = 0
@@ -244,12 +244,12 @@ def _score_distinct_texts(ctx: AnalysisContext, stale: str) -> pa.Table:
         ctx.progress(done / max(n, 1), f"scoring sentiment: {done:,} of {n:,} distinct texts")
         hashes: list[str] = batch.column("h").to_pylist()
         texts: list[str | None] = batch.column("text").to_pylist()
-        missing = [i for i, h in enumerate(hashes) if h not in cache]
+        missing = [i for i, h in enumerate(hashes) if (version, h) not in _recent]
         scored = scorer.score([texts[i] for i in missing])
         for k, i in enumerate(missing):
             text = texts[i]
             aspect, aspects = aspects_of(text)
-            cache[hashes[i]] = (
+            _recent[version, hashes[i]] = (
                 scored.language[k],
                 scored.score[k],
                 scored.label[k],
@@ -258,11 +258,11 @@ def _score_distinct_texts(ctx: AnalysisContext, stale: str) -> pa.Table:
             )
         columns["h"] += hashes
         for h in hashes:
-            for column, value in zip(_SCORE_COLUMNS, cache[h], strict=True):
+            for column, value in zip(_SCORE_COLUMNS, _recent[version, h], strict=True):
                 columns[column].append(value)
+        while len(_recent) > RECENT_TEXTS:  # oldest first (dicts keep insertion order), batch by batch
+            del _recent[next(iter(_recent))]
         done += batch.num_rows
-    while len(cache) > RECENT_TEXTS:  # oldest first: dicts keep insertion order
-        del cache[next(iter(cache))]
     ctx.progress(1.0, f"scored {n:,} distinct texts")
     return pa.table(
         {
